@@ -1,0 +1,21 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/** Typed documents for the tests, generated from the checked-in contract. */
+const config: CodegenConfig = {
+  schema: 'schema/schema.graphql',
+  documents: ['test/**/*.ts', 'bench/**/*.ts', '!test/generated/**'],
+  ignoreNoDocuments: true,
+  generates: {
+    'test/generated/': {
+      preset: 'client',
+      config: {
+        scalars: { DateTime: 'string', Decimal: 'string', JSON: 'unknown' },
+        enumsAsTypes: true,
+        useTypeImports: true,
+      },
+      presetConfig: { fragmentMasking: false },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,134 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { execute as graphqlExecute, subscribe as graphqlSubscribe } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { createTokenVerifier, signToken } from './auth/tokens.js';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { Context } from './graphql/context.js';
+import { createContextFactory } from './graphql/context-factory.js';
+import { maskError } from './graphql/errors-mask.js';
+import { schema } from './graphql/schema.js';
+import { createLogger, type Logger } from './logger.js';
+
+export const GRAPHQL_PATH = '/graphql';
+/** The demo agent GraphiQL signs in as during development. */
+export const DEMO_AGENT_SUBJECT = 'demo|agent1@example.com';
+
+export type App = {
+  yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
+  /** Listens and resolves with the GraphQL URL. */
+  start(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, closes subscriptions. */
+  stop(): Promise<void>;
+};
+
+export type AppDependencies = { config: Config; database: Database; logger?: Logger };
+
+export async function createApp({ config, database, logger = createLogger(config.logLevel) }: AppDependencies): Promise<App> {
+  const verify = createTokenVerifier(config.auth);
+  const isDevelopment = config.env !== 'production';
+  const graphiqlToken =
+    isDevelopment && config.auth.usesDevelopmentSecret
+      ? await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' })
+      : undefined;
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    context: createContextFactory({ verify, prisma: database.prisma, logger }),
+    maskedErrors: { maskError, isDev: false },
+    logging: false,
+    landingPage: false,
+    healthCheckEndpoint: '/healthz',
+    graphiql: isDevelopment
+      ? {
+          title: 'Chat session graph',
+          subscriptionsProtocol: 'WS',
+          headers: graphiqlToken ? JSON.stringify({ Authorization: `Bearer ${graphiqlToken}` }) : undefined,
+        }
+      : false,
+    plugins: [readinessPlugin(database)],
+  });
+
+  const server = createServer(yoga);
+  const sockets = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const socketServer = useServer(
+    {
+      // Every operation goes through yoga's pipeline, so auth, masking and plugins match HTTP.
+      execute: (args) => (args as unknown as EnvelopedArgs).rootValue.execute(args),
+      subscribe: (args) => (args as unknown as EnvelopedArgs).rootValue.subscribe(args),
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          connectionParams: ctx.connectionParams,
+        });
+        const args = {
+          schema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    sockets,
+  );
+
+  return {
+    yoga,
+    start: (port = config.port, host = config.host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const { port: actualPort } = server.address() as AddressInfo;
+          const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+          resolve(`http://${shownHost}:${actualPort}${GRAPHQL_PATH}`);
+        });
+      }),
+    stop: () => stopServer(server, socketServer, sockets, config.shutdownTimeoutMs),
+  };
+}
+
+/** onSubscribe hands yoga's enveloped execute/subscribe to graphql-ws through the root value. */
+type EnvelopedArgs = { rootValue: { execute: typeof graphqlExecute; subscribe: typeof graphqlSubscribe } };
+
+/** `/readyz`: 200 when the database answers, 503 when it does not. */
+function readinessPlugin(database: Database): Plugin {
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/readyz') return;
+      try {
+        await database.ping();
+        endResponse(fetchAPI.Response.json({ status: 'ready' }));
+      } catch {
+        endResponse(fetchAPI.Response.json({ status: 'unavailable', database: 'unreachable' }, { status: 503 }));
+      }
+    },
+  };
+}
+
+async function stopServer(
+  server: Server,
+  socketServer: { dispose(): Promise<void> | void },
+  sockets: WebSocketServer,
+  timeoutMs: number,
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Subscribers get a clean close (1001 going away) instead of a dropped socket.
+  await socketServer.dispose();
+  sockets.close();
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  await closed;
+  clearTimeout(timer);
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/**
+ * The environment, parsed and validated once. Nothing else reads process.env,
+ * so every setting the server understands is listed here (and in .env.example).
+ */
+
+/** The signing key used when nothing is configured outside production. Never valid in production. */
+export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  PGLITE_DATA_DIR: z.string().default('./.data/pglite'),
+  SEED_DEMO_DATA: z.enum(['auto', 'never']).default('auto'),
+  REDIS_URL: optionalString,
+  JWT_SECRET: optionalString,
+  JWKS_URL: optionalString.pipe(z.url().optional()),
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
+  JWT_ROLE_CLAIM: z.string().default('role'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type DatabaseConfig =
+  | { kind: 'postgres'; url: string; poolSize: number }
+  | { kind: 'pglite'; dataDir: string | undefined };
+
+export type AuthConfig = {
+  /** HS256 shared secret; either this or jwksUrl is set. */
+  secret: string | undefined;
+  jwksUrl: string | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+  /** The claim that marks integration tokens (`service` or Supabase's `service_role`). */
+  roleClaim: string;
+  /** True when the development secret is in use: GraphiQL then gets a ready token. */
+  usesDevelopmentSecret: boolean;
+};
+
+export type Config = {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  seedDemoData: boolean;
+  redisUrl: string | undefined;
+  auth: AuthConfig;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  shutdownTimeoutMs: number;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const env = parsed.data;
+  const isProduction = env.NODE_ENV === 'production';
+  if (isProduction && !env.JWT_SECRET && !env.JWKS_URL) {
+    throw new ConfigError('Refusing to start in production without JWT_SECRET or JWKS_URL.');
+  }
+  if (isProduction && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+    throw new ConfigError('Refusing to start in production with the development JWT secret.');
+  }
+  if (env.JWT_SECRET && env.JWT_SECRET.length < 32) {
+    throw new ConfigError('JWT_SECRET must be at least 32 characters long.');
+  }
+  const usesDevelopmentSecret = !env.JWT_SECRET && !env.JWKS_URL;
+  const database: DatabaseConfig = env.DATABASE_URL
+    ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+    : { kind: 'pglite', dataDir: env.PGLITE_DATA_DIR };
+
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    database,
+    // Demo data only ever goes into an empty embedded database.
+    seedDemoData: database.kind === 'pglite' && env.SEED_DEMO_DATA === 'auto',
+    redisUrl: env.REDIS_URL,
+    auth: {
+      secret: usesDevelopmentSecret ? DEVELOPMENT_JWT_SECRET : env.JWT_SECRET,
+      jwksUrl: env.JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      roleClaim: env.JWT_ROLE_CLAIM,
+      usesDevelopmentSecret,
+    },
+    logLevel: env.LOG_LEVEL,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

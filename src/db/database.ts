@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { DatabaseConfig } from '../config.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+/**
+ * One database, whichever engine backs it: PostgreSQL through `@prisma/adapter-pg`,
+ * or embedded PostgreSQL (PGlite) in-process. Same schema, migrations and SQL dialect.
+ */
+export type Database = {
+  kind: DatabaseConfig['kind'];
+  prisma: PrismaClient;
+  /** What the migration runner talks to. */
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = {
+  /** Called with every SQL statement Prisma sends (tests count them). */
+  onQuery?: (sql: string) => void;
+};
+
+export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
+  if (config.kind === 'postgres') {
+    const adapterFactory = new PrismaPg({ connectionString: config.url, max: config.poolSize });
+    return wrap('postgres', adapterFactory, options, async () => {});
+  }
+  if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
+  // PGlite is single-process: only this server may open its data directory.
+  const pglite = new PGlite(config.dataDir);
+  return wrap('pglite', new PrismaPGlite(pglite), options, () => pglite.close());
+}
+
+function wrap(
+  kind: Database['kind'],
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  options: DatabaseOptions,
+  closeEngine: () => Promise<void>,
+): Database {
+  const prisma = new PrismaClient({
+    adapter: adapterFactory,
+    log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
+  });
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    prisma.$on('query' as never, (event: { query: string }) => onQuery(event.query));
+  }
+  return {
+    kind,
+    prisma,
+    adapterFactory,
+    async ping() {
+      await prisma.$queryRaw`SELECT 1`;
+    },
+    async close() {
+      await prisma.$disconnect();
+      await closeEngine();
+    },
+  };
+}

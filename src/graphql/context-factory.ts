@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { createGraphQLError } from 'graphql-yoga';
+import type { TokenVerifier } from '../auth/tokens.js';
+import { bearerToken, resolveViewer, UnauthenticatedError } from '../auth/viewer.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
+import type { Context } from './context.js';
+
+type InitialContext = {
+  request?: Request;
+  /** Set by the WebSocket transport from the client's connection_init payload. */
+  connectionParams?: Record<string, unknown>;
+};
+
+/** Credentials travel in the Authorization header (HTTP, SSE) or connectionParams (WebSocket). */
+export function credentialsOf(initial: InitialContext): string | undefined {
+  const params = initial.connectionParams;
+  const fromParams = params?.['authorization'] ?? params?.['Authorization'];
+  if (typeof fromParams === 'string') return bearerToken(fromParams) ?? fromParams;
+  return bearerToken(initial.request?.headers.get('authorization'));
+}
+
+export function createContextFactory(dependencies: { verify: TokenVerifier; prisma: PrismaClient; logger: Logger }) {
+  return async (initial: InitialContext): Promise<Context> => {
+    try {
+      const viewer = await resolveViewer(credentialsOf(initial), dependencies.verify, dependencies.prisma);
+      const requestId = initial.request?.headers.get('x-request-id') ?? randomUUID();
+      return { viewer, prisma: dependencies.prisma, logger: dependencies.logger, requestId };
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) {
+        throw createGraphQLError(error.message, {
+          extensions: {
+            code: 'UNAUTHENTICATED',
+            http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
+          },
+        });
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,14 @@
+import type { Viewer } from '../auth/viewer.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * What every resolver receives. The viewer is always resolved before execution
+ * (an unauthenticated request never reaches a resolver), so it is never optional.
+ */
+export type Context = {
+  viewer: Viewer;
+  prisma: PrismaClient;
+  logger: Logger;
+  requestId: string;
+};

@@ -1,0 +1,43 @@
+import { GraphQLError, Kind } from 'graphql';
+import { Prisma } from '../generated/prisma/client.js';
+import { builder } from './builder.js';
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
+
+function parseDateTime(value: unknown): Date {
+  if (typeof value === 'string' && ISO_DATE_TIME.test(value)) {
+    const date = new Date(value);
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  throw new GraphQLError('DateTime must be an ISO-8601 string with a time zone, e.g. 2026-12-01T14:30:00Z.', {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+}
+
+function parseDecimal(value: unknown): string {
+  if (typeof value === 'string' && DECIMAL.test(value.trim())) return value.trim();
+  throw new GraphQLError('Decimal must be a string of digits, e.g. "48250.00".', {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+}
+
+builder.scalarType('DateTime', {
+  description: 'An instant in time, as an ISO-8601 string in UTC.',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString()),
+  parseValue: parseDateTime,
+  parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
+});
+
+builder.scalarType('Decimal', {
+  description: 'An exact decimal number as a string (money: two decimals, e.g. "48250.00"). Never a float.',
+  serialize: (value) => (value instanceof Prisma.Decimal ? value.toFixed(2) : new Prisma.Decimal(value).toFixed(2)),
+  parseValue: parseDecimal,
+  parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING ? ast.value : undefined),
+});
+
+builder.scalarType('JSON', {
+  description: 'Arbitrary JSON.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+});

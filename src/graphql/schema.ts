@@ -1,0 +1,19 @@
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './scalars.js';
+import '../modules/agent/agent.type.js';
+import '../modules/agent/agent.queries.js';
+import '../modules/client/client.type.js';
+import '../modules/conversation/conversation.type.js';
+import '../modules/trip-request/trip-request.type.js';
+import '../modules/quote/quote.type.js';
+import '../modules/proposal/proposal.type.js';
+import '../modules/activity/session-event.type.js';
+import '../modules/session/session.type.js';
+import '../modules/session/session.queries.js';
+import '../modules/session/session-stats.queries.js';
+
+builder.queryType({});
+
+/** The executable schema, sorted so the printed contract diffs cleanly. */
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,49 @@
+import { createApp, DEMO_AGENT_SUBJECT } from './app.js';
+import { signToken } from './auth/tokens.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { prepareDatabase } from './db/prepare.js';
+import { createLogger } from './logger.js';
+
+/** Entry point: read config, prepare the database, listen, drain on SIGTERM. */
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const database = openDatabase(config.database);
+  await prepareDatabase(database, { seedDemoData: config.seedDemoData, logger });
+  const app = await createApp({ config, database, logger });
+  const url = await app.start();
+
+  logger.info('server listening', { url, database: database.kind, pubsub: config.redisUrl ? 'redis' : 'in-process' });
+  process.stdout.write(`\nGraphiQL: ${url}\n`);
+  if (config.env !== 'production' && config.auth.usesDevelopmentSecret) {
+    const token = await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' });
+    process.stdout.write(`Token for agent1@example.com (GraphiQL already sends it):\nAuthorization: Bearer ${token}\n\n`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    try {
+      await app.stop();
+      await database.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error('shutdown failed', { error });
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`Failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Event cursors are opaque to clients so the stream's position can change shape
+ * (e.g. carry a transaction id) without breaking them.
+ */
+const PREFIX = 'evt:';
+
+export function encodeEventCursor(id: bigint): string {
+  return Buffer.from(`${PREFIX}${id}`).toString('base64url');
+}
+
+export function decodeEventCursor(cursor: string): bigint {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const digits = decoded.startsWith(PREFIX) ? decoded.slice(PREFIX.length) : '';
+  if (!/^\d{1,19}$/.test(digits)) {
+    throw new GraphQLError('Invalid event cursor.', { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
+  }
+  return BigInt(digits);
+}

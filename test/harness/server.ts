@@ -1,0 +1,33 @@
+import { type App, createApp } from '../../src/app.js';
+import { signToken } from '../../src/auth/tokens.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import type { TestDatabase } from './database.js';
+
+export type TestServer = {
+  app: App;
+  config: Config;
+  /** http://127.0.0.1:<port>/graphql */
+  url: string;
+  /** http://127.0.0.1:<port> */
+  origin: string;
+  tokenFor(subject: string, options?: { expiresIn?: string }): Promise<string>;
+  serviceToken(): Promise<string>;
+  stop(): Promise<void>;
+};
+
+/** A real server on a free loopback port, over the given test database. */
+export async function startTestServer(database: TestDatabase, environment: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', ...environment });
+  const app = await createApp({ config, database, logger: createLogger(config.logLevel) });
+  const url = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
+  return {
+    app,
+    config,
+    url,
+    origin: new URL(url).origin,
+    tokenFor: (subject, options) => signToken(config.auth, { subject, ...options }),
+    serviceToken: () => signToken(config.auth, { subject: 'service:test', service: true }),
+    stop: () => app.stop(),
+  };
+}

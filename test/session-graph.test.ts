@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../src/generated/prisma/client.js';
+import { graphql } from './generated/index.js';
+import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { createAgent, createSessionGraph } from './harness/factories.js';
+import { execute, expectData } from './harness/graphql.js';
+import { startTestServer, type TestServer } from './harness/server.js';
+
+const SessionPage = graphql(`
+  query SessionPage($first: Int, $after: String, $filter: SessionFilter) {
+    sessions(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        cursor
+        node {
+          id status currentStep avinodeTripId messageCount quotesReceivedCount version
+          agent { id email }
+          conversation {
+            subject
+            messages(first: 5) { totalCount edges { node { id content senderType createdAt } } }
+          }
+          request {
+            tripType passengers
+            client { companyName }
+            legs { sequence departureAirport arrivalAirport departureAt }
+          }
+          quotes(first: 10) { totalCount edges { node { id totalPrice currency operator { name } } } }
+          primaryQuote { id aircraftType totalPrice }
+          proposal { number total quote { id } }
+          events(first: 5) { totalCount edges { node { type cursor } } }
+        }
+      }
+    }
+  }
+`);
+
+const SessionById = graphql(`
+  query SessionById($id: ID!) {
+    session(id: $id) { id conversation { subject } }
+    node(id: $id) { id ... on ChatSession { status } }
+  }
+`);
+
+let database: TestDatabase;
+let server: TestServer;
+let owner: Agent;
+let other: Agent;
+let admin: Agent;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startTestServer(database);
+  owner = await createAgent(database.prisma);
+  other = await createAgent(database.prisma);
+  admin = await createAgent(database.prisma, 'ADMIN');
+  for (let index = 0; index < 50; index++) {
+    await createSessionGraph(database.prisma, owner, { subject: index === 7 ? 'Gulfstream to ASPEN ski week' : undefined });
+  }
+  await createSessionGraph(database.prisma, other);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+describe('the nested session page', () => {
+  it('costs the same small number of SQL statements at 10 and at 50 sessions', async () => {
+    const token = await server.tokenFor(owner.authSubject);
+    const counts: Record<number, number> = {};
+    for (const first of [10, 50]) {
+      // Resolve the viewer first so its look-up is not counted with the page.
+      database.statements.length = 0;
+      const data = await expectData(server.url, SessionPage, { first }, token);
+      const viewerLookups = database.statements.filter((sql) => sql.includes('"iso_agents"') && !sql.includes('chat_sessions')).length;
+      counts[first] = database.statements.length - viewerLookups;
+      expect(data.sessions.edges).toHaveLength(first);
+      const node = data.sessions.edges[0]?.node;
+      expect(node?.conversation.messages.edges).toHaveLength(3);
+      expect(node?.request?.legs.map((leg) => leg.departureAirport)).toEqual(['KTEB', 'LFPB']);
+      expect(node?.quotes.totalCount).toBe(2);
+      expect(node?.proposal?.quote.id).toBe(node?.primaryQuote?.id);
+    }
+    expect(counts[10]).toBe(counts[50]);
+    expect(counts[50]).toBeLessThanOrEqual(3);
+  });
+
+  it('pages with cursors without overlap and reports totalCount', async () => {
+    const token = await server.tokenFor(owner.authSubject);
+    const first = await expectData(server.url, SessionPage, { first: 30 }, token);
+    const second = await expectData(server.url, SessionPage, { first: 30, after: first.sessions.pageInfo.endCursor }, token);
+    const ids = [...first.sessions.edges, ...second.sessions.edges].map((edge) => edge.node.id);
+    expect(first.sessions.totalCount).toBe(50);
+    expect(new Set(ids).size).toBe(50);
+    expect(second.sessions.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('refuses a page larger than 100 with a clear error', async () => {
+    const token = await server.tokenFor(owner.authSubject);
+    const result = await execute(server.url, SessionPage, { first: 101 }, token);
+    expect(result.errors?.[0]?.extensions?.['code']).toBe('PAGE_SIZE_EXCEEDED');
+  });
+});
+
+describe('who may see what', () => {
+  it('rejects a missing or bad token with HTTP 401', async () => {
+    const missing = await execute(server.url, '{ viewer { id } }', undefined, undefined);
+    expect(missing.status).toBe(401);
+    expect(missing.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+    const forged = await execute(server.url, '{ viewer { id } }', undefined, 'not.a.jwt');
+    expect(forged.status).toBe(401);
+    const unknownAgent = await execute(server.url, '{ viewer { id } }', undefined, await server.tokenFor('nobody'));
+    expect(unknownAgent.status).toBe(401);
+  });
+
+  it("hides another agent's session everywhere", async () => {
+    const othersSession = await database.prisma.chatSession.findFirstOrThrow({ where: { agentId: other.id } });
+    const id = Buffer.from(`ChatSession:${othersSession.id}`).toString('base64');
+    const ownerToken = await server.tokenFor(owner.authSubject);
+    const seen = await expectData(server.url, SessionById, { id }, ownerToken);
+    expect(seen.session).toBeNull();
+    expect(seen.node).toBeNull();
+    const list = await expectData(server.url, SessionPage, { first: 100 }, ownerToken);
+    expect(list.sessions.edges.every((edge) => edge.node.agent.email === owner.email)).toBe(true);
+
+    const adminView = await expectData(server.url, SessionById, { id }, await server.tokenFor(admin.authSubject));
+    expect(adminView.session?.id).toBe(id);
+  });
+
+  it('lets only admins filter by agent', async () => {
+    const agentId = Buffer.from(`Agent:${other.id}`).toString('base64');
+    const asAgent = await execute(server.url, SessionPage, { first: 5, filter: { agentId } }, await server.tokenFor(owner.authSubject));
+    expect(asAgent.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    const asAdmin = await expectData(server.url, SessionPage, { first: 5, filter: { agentId } }, await server.tokenFor(admin.authSubject));
+    expect(asAdmin.sessions.totalCount).toBe(1);
+  });
+});
+
+describe('filters and stats', () => {
+  it('matches subject text case-insensitively and trip ids exactly', async () => {
+    const token = await server.tokenFor(owner.authSubject);
+    const bySearch = await expectData(server.url, SessionPage, { first: 5, filter: { search: 'aspen SKI' } }, token);
+    expect(bySearch.sessions.totalCount).toBe(1);
+    const tripId = bySearch.sessions.edges[0]?.node.avinodeTripId ?? '';
+    const byTrip = await expectData(server.url, SessionPage, { first: 5, filter: { avinodeTripId: tripId } }, token);
+    expect(byTrip.sessions.edges.map((edge) => edge.node.avinodeTripId)).toEqual([tripId]);
+    const byStep = await expectData(server.url, SessionPage, { first: 5, filter: { step: ['PROPOSAL_SENT'] } }, token);
+    expect(byStep.sessions.totalCount).toBe(0);
+  });
+
+  it('counts sessions by status and step', async () => {
+    const stats = await expectData(
+      server.url,
+      graphql(`query Stats { sessionStats { total quotesReceived byStatus { status count } byStep { step count } } }`),
+      undefined,
+      await server.tokenFor(owner.authSubject),
+    );
+    expect(stats.sessionStats.total).toBe(50);
+    expect(stats.sessionStats.quotesReceived).toBe(100);
+    expect(stats.sessionStats.byStatus.find((row) => row.status === 'ACTIVE')?.count).toBe(50);
+    expect(stats.sessionStats.byStep.find((row) => row.step === 'PROPOSAL_READY')?.count).toBe(50);
+  });
+});
+
+describe('operations endpoints', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${server.origin}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+});
