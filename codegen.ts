@@ -5,6 +5,8 @@ const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
   documents: ['test/**/*.ts', 'bench/**/*.ts', '!test/generated/**'],
   ignoreNoDocuments: true,
+  // ESM imports with .js extensions, as NodeNext resolution requires.
+  emitLegacyCommonJSImports: false,
   generates: {
     'test/generated/': {
       preset: 'client',

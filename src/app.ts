@@ -12,6 +12,7 @@ import { createContextFactory } from './graphql/context-factory.js';
 import { maskError } from './graphql/errors-mask.js';
 import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
+import { createAppPubSub, type PubSub } from './pubsub.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The demo agent GraphiQL signs in as during development. */
@@ -25,9 +26,14 @@ export type App = {
   stop(): Promise<void>;
 };
 
-export type AppDependencies = { config: Config; database: Database; logger?: Logger };
+export type AppDependencies = { config: Config; database: Database; logger?: Logger; pubsub?: PubSub };
 
-export async function createApp({ config, database, logger = createLogger(config.logLevel) }: AppDependencies): Promise<App> {
+export async function createApp({
+  config,
+  database,
+  logger = createLogger(config.logLevel),
+  pubsub = createAppPubSub(config.redisUrl, logger),
+}: AppDependencies): Promise<App> {
   const verify = createTokenVerifier(config.auth);
   const isDevelopment = config.env !== 'production';
   const graphiqlToken =
@@ -38,7 +44,7 @@ export async function createApp({ config, database, logger = createLogger(config
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: createContextFactory({ verify, prisma: database.prisma, logger }),
+    context: createContextFactory({ verify, prisma: database.prisma, logger, pubsub }),
     maskedErrors: { maskError, isDev: false },
     logging: false,
     landingPage: false,
@@ -95,7 +101,10 @@ export async function createApp({ config, database, logger = createLogger(config
           resolve(`http://${shownHost}:${actualPort}${GRAPHQL_PATH}`);
         });
       }),
-    stop: () => stopServer(server, socketServer, sockets, config.shutdownTimeoutMs),
+    stop: async () => {
+      await stopServer(server, socketServer, sockets, config.shutdownTimeoutMs);
+      await pubsub.close();
+    },
   };
 }
 

@@ -29,7 +29,12 @@ export const builder = new SchemaBuilder<{
       workflow: true,
     }),
   },
-  errors: { defaultTypes: [] },
+  errors: {
+    defaultTypes: [],
+    // Mutations answer `StartSessionPayload | NotFoundError | ...` without a wrapper type.
+    directResult: true,
+    defaultUnionOptions: { name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result` },
+  },
   prisma: {
     client: (context) => context.prisma,
     dmmf: getDatamodel(),

@@ -1,6 +1,7 @@
 import type { Viewer } from '../auth/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
+import type { PubSub } from '../pubsub.js';
 
 /**
  * What every resolver receives. The viewer is always resolved before execution
@@ -10,5 +11,6 @@ export type Context = {
   viewer: Viewer;
   prisma: PrismaClient;
   logger: Logger;
+  pubsub: PubSub;
   requestId: string;
 };

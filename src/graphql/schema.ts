@@ -1,6 +1,7 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
+import './errors.js';
 import '../modules/agent/agent.type.js';
 import '../modules/agent/agent.queries.js';
 import '../modules/client/client.type.js';
@@ -12,8 +13,14 @@ import '../modules/activity/session-event.type.js';
 import '../modules/session/session.type.js';
 import '../modules/session/session.queries.js';
 import '../modules/session/session-stats.queries.js';
+import '../modules/session/session.mutations.js';
+import '../modules/conversation/message.mutations.js';
+import '../modules/trip-request/trip-request.mutations.js';
+import '../modules/quote/quote.mutations.js';
+import '../modules/proposal/proposal.mutations.js';
 
 builder.queryType({});
+builder.mutationType({});
 
 /** The executable schema, sorted so the printed contract diffs cleanly. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,32 @@
+import type { InputObjectRef, ObjectRef } from '@pothos/core';
+import { SESSION_MUTATION_ERRORS } from './errors.js';
+import { builder } from './builder.js';
+import type { Context } from './context.js';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/**
+ * Every workflow mutation has the same shape: one `input`, a payload, and the
+ * domain errors as typed members of its result union. Resolvers stay thin.
+ */
+export function defineMutation<Input extends object, Payload extends object>(
+  name: string,
+  options: {
+    description: string;
+    input: InputObjectRef<Types, Input>;
+    payload: ObjectRef<Types, Payload>;
+    resolve: (input: Input, context: Context) => Promise<Payload>;
+  },
+) {
+  builder.mutationField(name, (t) =>
+    t.field({
+      type: options.payload,
+      description: options.description,
+      errors: { types: SESSION_MUTATION_ERRORS },
+      args: { input: t.arg({ type: options.input, required: true }) },
+      // Pothos cannot follow generic Input/Payload through its conditional arg types;
+      // the signature of `options` above is what keeps callers type-safe.
+      resolve: ((_root: unknown, args: { input: Input }, context: Context) => options.resolve(args.input, context)) as never,
+    }),
+  );
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { Viewer } from '../../auth/viewer.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { SenderType } from '../../generated/prisma/enums.js';
+import { ValidationError } from '../errors.js';
+import { actorIdOf, actorOf, lockSession, runChange, touched, transitionEvents } from '../session/session-transaction.js';
+import { transition } from '../session/workflow.js';
+import { externalId, parseInput, text } from '../validation.js';
+
+const recordMessageSchema = z.object({
+  sessionId: z.string(),
+  senderType: z.enum(SenderType),
+  senderName: text(200).nullish(),
+  content: text(20_000),
+  externalId: externalId.nullish(),
+  sentAt: z.date().nullish(),
+  expectedVersion: z.number().int().nullish(),
+});
+
+export type RecordMessageInput = z.input<typeof recordMessageSchema>;
+
+/**
+ * Appends a message to the session's conversation. Keyed by `externalId`: a
+ * re-delivered message is returned as it was, adding no row, count or event.
+ */
+export async function recordMessage(prisma: PrismaClient, viewer: Viewer, raw: RecordMessageInput) {
+  const input = parseInput(recordMessageSchema, raw);
+  return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
+    if (input.externalId) {
+      const known = await tx.message.findUnique({ where: { externalId: input.externalId } });
+      if (known) {
+        if (known.conversationId !== session.conversationId) {
+          throw ValidationError.of('externalId', 'belongs to a message of another conversation');
+        }
+        return { result: { session, message: known, created: false }, events: [] };
+      }
+    }
+    const next = transition({ status: session.status, step: session.currentStep }, 'RECORD_MESSAGE', actorOf(viewer));
+    const sentAt = input.sentAt ?? new Date();
+    const message = await tx.message.create({
+      data: {
+        conversationId: session.conversationId,
+        senderType: input.senderType,
+        senderName: input.senderName ?? null,
+        content: input.content,
+        externalId: input.externalId ?? null,
+        createdAt: sentAt,
+      },
+    });
+    // A late-delivered older message must not move the conversation's clock backwards.
+    await tx.conversation.updateMany({
+      where: { id: session.conversationId, OR: [{ lastMessageAt: null }, { lastMessageAt: { lt: sentAt } }] },
+      data: { lastMessageAt: sentAt },
+    });
+    const updated = await tx.chatSession.update({
+      where: { id: session.id },
+      data: { status: next.status, messageCount: { increment: 1 }, ...touched() },
+    });
+    const events = [
+      {
+        sessionId: session.id,
+        agentId: session.agentId,
+        type: 'MESSAGE_RECORDED' as const,
+        // Ids and sender only: message contents stay out of the activity log.
+        data: { messageId: message.id, senderType: message.senderType },
+      },
+      ...transitionEvents(session, next),
+    ];
+    return { result: { session: updated, message, created: true }, events };
+  });
+}

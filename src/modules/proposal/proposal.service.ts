@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import type { Viewer } from '../../auth/viewer.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { actorIdOf, actorOf, lockSession, runChange, type Tx, touched, transitionEvents } from '../session/session-transaction.js';
+import { transition } from '../session/workflow.js';
+import { email, parseInput, percent, text } from '../validation.js';
+
+const generateSchema = z.object({
+  sessionId: z.string(),
+  quoteId: z.string().nullish(),
+  marginPercent: percent,
+  title: text(200).nullish(),
+  expectedVersion: z.number().int().nullish(),
+});
+
+export type GenerateProposalInput = z.input<typeof generateSchema>;
+
+/**
+ * Builds the client's proposal on the primary (or given) quote and moves the session
+ * to PROPOSAL_READY. Its number comes from a database sequence, so concurrent
+ * proposals never share one (MAX+1 would).
+ */
+export async function generateProposal(prisma: PrismaClient, viewer: Viewer, raw: GenerateProposalInput) {
+  const input = parseInput(generateSchema, raw);
+  return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
+    const next = transition({ status: session.status, step: session.currentStep }, 'GENERATE_PROPOSAL', actorOf(viewer));
+    const quoteId = input.quoteId ?? session.primaryQuoteId;
+    if (!quoteId) throw ValidationError.of('quoteId', 'select a primary quote first, or name the quote');
+    const quote = await tx.quote.findUnique({ where: { id: quoteId }, include: { request: true } });
+    if (!quote || quote.requestId !== session.requestId) throw new NotFoundError('Quote', quoteId);
+    if (quote.status === 'DECLINED' || quote.status === 'EXPIRED' || quote.status === 'WITHDRAWN') {
+      throw ValidationError.of('quoteId', `the quote is ${quote.status}`);
+    }
+    const margin = new Prisma.Decimal(input.marginPercent);
+    const total = quote.totalPrice.mul(margin.div(100).add(1)).toDecimalPlaces(2, Prisma.Decimal.ROUND_HALF_UP);
+    if (total.greaterThan('9999999999.99')) throw ValidationError.of('marginPercent', 'makes the total too large');
+    const proposal = await tx.proposal.create({
+      data: {
+        number: await nextProposalNumber(tx),
+        requestId: quote.requestId,
+        quoteId: quote.id,
+        agentId: session.agentId,
+        clientId: quote.request.clientId,
+        title: input.title ?? `${quote.aircraftType} charter proposal`,
+        subtotal: quote.totalPrice,
+        marginPercent: margin,
+        total,
+        currency: quote.currency,
+        status: 'READY',
+      },
+    });
+    const updated = await tx.chatSession.update({
+      where: { id: session.id },
+      data: { proposalId: proposal.id, primaryQuoteId: quote.id, currentStep: next.step, ...touched() },
+    });
+    const events = [
+      {
+        sessionId: session.id,
+        agentId: session.agentId,
+        type: 'PROPOSAL_GENERATED' as const,
+        data: { proposalId: proposal.id, number: proposal.number, total: total.toFixed(2), currency: proposal.currency },
+      },
+      ...transitionEvents(session, next),
+    ];
+    return { result: { session: updated, proposal }, events };
+  });
+}
+
+async function nextProposalNumber(tx: Tx): Promise<string> {
+  const [row] = await tx.$queryRaw<Array<{ value: bigint }>>`SELECT nextval('proposal_number_seq') AS value`;
+  const year = new Date().getUTCFullYear();
+  return `PROP-${year}-${String(row?.value).padStart(6, '0')}`;
+}
+
+const sendSchema = z.object({ sessionId: z.string(), sentTo: email.nullish(), expectedVersion: z.number().int().nullish() });
+export type SendProposalInput = z.input<typeof sendSchema>;
+
+/** Sends the ready proposal (to the given address or the client's) and moves the session to PROPOSAL_SENT. */
+export async function sendProposal(prisma: PrismaClient, viewer: Viewer, raw: SendProposalInput) {
+  const input = parseInput(sendSchema, raw);
+  return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
+    const next = transition({ status: session.status, step: session.currentStep }, 'SEND_PROPOSAL', actorOf(viewer));
+    if (!session.proposalId) throw ValidationError.of('sessionId', 'the session has no proposal to send');
+    const current = await tx.proposal.findUniqueOrThrow({ where: { id: session.proposalId }, include: { client: true } });
+    const sentTo = input.sentTo ?? current.client?.email;
+    if (!sentTo) throw ValidationError.of('sentTo', 'is required when the trip request has no client');
+    const sentAt = new Date();
+    const proposal = await tx.proposal.update({ where: { id: current.id }, data: { status: 'SENT', sentAt, sentTo } });
+    const updated = await tx.chatSession.update({ where: { id: session.id }, data: { currentStep: next.step, ...touched(sentAt) } });
+    const events = [
+      {
+        sessionId: session.id,
+        agentId: session.agentId,
+        type: 'PROPOSAL_SENT' as const,
+        data: { proposalId: proposal.id, number: proposal.number },
+      },
+      ...transitionEvents(session, next),
+    ];
+    return { result: { session: updated, proposal }, events };
+  });
+}

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import type { Viewer } from '../../auth/viewer.js';
+import { ownerScope } from '../../auth/viewer.js';
+import { type ChatSession, Prisma, type PrismaClient, type Quote } from '../../generated/prisma/client.js';
+import { QuoteStatus } from '../../generated/prisma/enums.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import {
+  actorIdOf,
+  actorOf,
+  type EventDraft,
+  lockSession,
+  runChange,
+  type Tx,
+  touched,
+  transitionEvents,
+} from '../session/session-transaction.js';
+import { transition } from '../session/workflow.js';
+import { currencyCode, externalId, money, parseInput, text } from '../validation.js';
+
+const receiveSchema = z
+  .object({
+    sessionId: z.string().nullish(),
+    avinodeTripId: externalId.nullish(),
+    avinodeQuoteId: externalId,
+    operator: z.object({ avinodeCompanyId: externalId, name: text(200) }),
+    aircraftType: text(100),
+    tailNumber: text(20).nullish(),
+    seats: z.number().int().min(1, 'must be at least 1').max(1000).nullish(),
+    totalPrice: money,
+    currency: currencyCode.default('USD'),
+    validUntil: z.date().nullish(),
+    status: z.enum(['RECEIVED', 'DECLINED', 'WITHDRAWN', 'EXPIRED'] as const).default('RECEIVED'),
+    declineReason: text(1000).nullish(),
+  })
+  .refine((input) => Boolean(input.sessionId) !== Boolean(input.avinodeTripId), {
+    message: 'give exactly one of sessionId or avinodeTripId',
+    path: ['sessionId'],
+  });
+
+export type ReceiveQuoteInput = z.input<typeof receiveSchema>;
+export type QuoteOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED';
+
+/**
+ * Records an operator's quote, keyed by its Avinode id: a re-delivery changes nothing,
+ * a changed price or status updates the quote (QUOTE_UPDATED). By trip id it reaches
+ * every open session of the trip, as Avinode's webhook does. Quotes are recorded on
+ * any session; only an active one waiting for quotes moves to ANALYZING_QUOTES.
+ */
+export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: ReceiveQuoteInput) {
+  const input = parseInput(receiveSchema, raw);
+  return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    const sessions = await lockTargets(tx, viewer, input);
+    const requestId = sessions[0]?.requestId;
+    if (!requestId) throw ValidationError.of('sessionId', 'the session has no trip request yet; capture it before quotes arrive');
+    for (const session of sessions) transition({ status: session.status, step: session.currentStep }, 'RECEIVE_QUOTE', actorOf(viewer));
+
+    const operator = await tx.operator.upsert({
+      where: { avinodeCompanyId: input.operator.avinodeCompanyId },
+      create: input.operator,
+      update: {},
+    });
+    const fields = {
+      operatorId: operator.id,
+      aircraftType: input.aircraftType,
+      tailNumber: input.tailNumber ?? null,
+      seats: input.seats ?? null,
+      totalPrice: new Prisma.Decimal(input.totalPrice),
+      currency: input.currency,
+      validUntil: input.validUntil ?? null,
+      status: input.status,
+      declineReason: input.declineReason ?? null,
+    };
+    const known = await tx.quote.findUnique({ where: { avinodeQuoteId: input.avinodeQuoteId } });
+    if (known && known.requestId !== requestId) {
+      throw ValidationError.of('avinodeQuoteId', 'belongs to a quote on another trip request');
+    }
+    if (known && !quoteChanged(known, fields)) return { result: { sessions, quote: known, outcome: 'UNCHANGED' as QuoteOutcome }, events: [] };
+
+    const quote = known
+      ? await tx.quote.update({ where: { id: known.id }, data: fields })
+      : await tx.quote.create({ data: { ...fields, requestId, avinodeQuoteId: input.avinodeQuoteId } });
+    const events: EventDraft[] = [];
+    const updatedSessions: ChatSession[] = [];
+    // Only sessions on the quote's trip request count it, so counters always equal rows.
+    for (const session of sessions.filter((candidate) => candidate.requestId === requestId)) {
+      const next = known ? { status: session.status, step: session.currentStep } : transition({ status: session.status, step: session.currentStep }, 'RECEIVE_QUOTE', actorOf(viewer));
+      updatedSessions.push(
+        await tx.chatSession.update({
+          where: { id: session.id },
+          data: { currentStep: next.step, ...(known ? {} : { quotesReceivedCount: { increment: 1 } }), ...touched() },
+        }),
+      );
+      events.push(quoteEvent(session, quote, known), ...transitionEvents(session, next));
+    }
+    return { result: { sessions: updatedSessions, quote, outcome: (known ? 'UPDATED' : 'CREATED') as QuoteOutcome }, events };
+  });
+}
+
+function quoteEvent(session: ChatSession, quote: Quote, previous: Quote | null): EventDraft {
+  const data = {
+    quoteId: quote.id,
+    avinodeQuoteId: quote.avinodeQuoteId,
+    totalPrice: quote.totalPrice.toFixed(2),
+    currency: quote.currency,
+    status: quote.status,
+    ...(previous ? { previousTotalPrice: previous.totalPrice.toFixed(2), previousStatus: previous.status } : {}),
+  };
+  return { sessionId: session.id, agentId: session.agentId, type: previous ? 'QUOTE_UPDATED' : 'QUOTE_RECEIVED', data };
+}
+
+function quoteChanged(known: Quote, next: { totalPrice: Prisma.Decimal; currency: string; status: QuoteStatus; [key: string]: unknown }): boolean {
+  return (
+    !known.totalPrice.equals(next.totalPrice) ||
+    known.currency !== next.currency ||
+    known.status !== next.status ||
+    known.aircraftType !== next['aircraftType'] ||
+    known.tailNumber !== next['tailNumber'] ||
+    known.seats !== next['seats'] ||
+    known.declineReason !== next['declineReason'] ||
+    (known.validUntil?.getTime() ?? null) !== ((next['validUntil'] as Date | null)?.getTime() ?? null)
+  );
+}
+
+/** The addressed session, or every open session of the trip (the latest session if none is open), locked in id order. */
+async function lockTargets(tx: Tx, viewer: Viewer, input: { sessionId?: string | null; avinodeTripId?: string | null }) {
+  if (input.sessionId) return [await lockSession(tx, viewer, input.sessionId)];
+  const tripId = input.avinodeTripId as string;
+  const owner = ownerScope(viewer);
+  const visible = { avinodeTripId: tripId, ...(owner ? { agentId: owner } : {}) };
+  let targets = await tx.chatSession.findMany({ where: { ...visible, status: { in: ['ACTIVE', 'PAUSED'] } }, orderBy: { id: 'asc' } });
+  if (targets.length === 0) {
+    const latest = await tx.chatSession.findFirst({ where: visible, orderBy: { lastActivityAt: 'desc' } });
+    targets = latest ? [latest] : [];
+  }
+  if (targets.length === 0) throw new NotFoundError('ChatSession', `avinodeTripId=${tripId}`);
+  // Lock one by one in id order so two deliveries for the same trip cannot deadlock.
+  const locked: ChatSession[] = [];
+  for (const session of targets) locked.push(await lockSession(tx, viewer, session.id));
+  return locked;
+}
+
+const selectSchema = z.object({ sessionId: z.string(), quoteId: z.string(), expectedVersion: z.number().int().nullish() });
+export type SelectPrimaryQuoteInput = z.input<typeof selectSchema>;
+
+const UNSELECTABLE: QuoteStatus[] = ['DECLINED', 'EXPIRED', 'WITHDRAWN'];
+
+/** The quote the broker will build the proposal on; it becomes SHORTLISTED. */
+export async function selectPrimaryQuote(prisma: PrismaClient, viewer: Viewer, raw: SelectPrimaryQuoteInput) {
+  const input = parseInput(selectSchema, raw);
+  return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
+    transition({ status: session.status, step: session.currentStep }, 'SELECT_PRIMARY_QUOTE', actorOf(viewer));
+    const quote = await tx.quote.findUnique({ where: { id: input.quoteId } });
+    if (!quote || quote.requestId !== session.requestId) throw new NotFoundError('Quote', input.quoteId);
+    if (UNSELECTABLE.includes(quote.status)) throw ValidationError.of('quoteId', `the quote is ${quote.status} and cannot be selected`);
+    if (session.primaryQuoteId === quote.id) return { result: { session, quote }, events: [] };
+    const selected = quote.status === 'RECEIVED' ? await tx.quote.update({ where: { id: quote.id }, data: { status: 'SHORTLISTED' } }) : quote;
+    const updated = await tx.chatSession.update({ where: { id: session.id }, data: { primaryQuoteId: quote.id, ...touched() } });
+    const events: EventDraft[] = [
+      {
+        sessionId: session.id,
+        agentId: session.agentId,
+        type: 'PRIMARY_QUOTE_SELECTED',
+        data: { quoteId: quote.id, previousQuoteId: session.primaryQuoteId },
+      },
+    ];
+    return { result: { session: updated, quote: selected }, events };
+  });
+}

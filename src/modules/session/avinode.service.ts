@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { Viewer } from '../../auth/viewer.js';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { InvalidTransitionError, ValidationError } from '../errors.js';
+import { externalId, parseInput } from '../validation.js';
+import { actorIdOf, actorOf, lockSession, runChange, touched, transitionEvents } from './session-transaction.js';
+import { allowedActions, transition } from './workflow.js';
+
+const linkSchema = z.object({
+  sessionId: z.string(),
+  avinodeTripId: externalId,
+  avinodeRfpId: externalId.nullish(),
+  avinodeRfqId: externalId.nullish(),
+  expectedVersion: z.number().int().nullish(),
+});
+
+export type LinkAvinodeTripInput = z.input<typeof linkSchema>;
+
+/**
+ * Links the session to its Avinode trip / RFP / RFQ and moves it to REQUESTING_QUOTES.
+ * Repeating the same link is a no-op (no version bump, no event); relinking to a
+ * different trip once quotes are requested is an invalid transition.
+ */
+export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw: LinkAvinodeTripInput) {
+  const input = parseInput(linkSchema, raw);
+  return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
+    const ids = { avinodeTripId: input.avinodeTripId, avinodeRfpId: input.avinodeRfpId ?? null, avinodeRfqId: input.avinodeRfqId ?? null };
+    const alreadyLinked =
+      session.avinodeTripId === ids.avinodeTripId &&
+      (ids.avinodeRfpId === null || session.avinodeRfpId === ids.avinodeRfpId) &&
+      (ids.avinodeRfqId === null || session.avinodeRfqId === ids.avinodeRfqId);
+    if (alreadyLinked) return { result: { session, changed: false }, events: [] };
+
+    const state = { status: session.status, step: session.currentStep };
+    if (session.avinodeTripId !== null && session.avinodeTripId !== ids.avinodeTripId) {
+      throw new InvalidTransitionError(
+        session.status,
+        session.currentStep,
+        'LINK_AVINODE_TRIP',
+        allowedActions(state, actorOf(viewer)),
+        `the session is already linked to Avinode trip ${session.avinodeTripId}`,
+      );
+    }
+    // Adding a missing RFP/RFQ id to the linked trip is allowed at any open step.
+    const next = session.avinodeTripId === null ? transition(state, 'LINK_AVINODE_TRIP', actorOf(viewer)) : state;
+    if (!session.requestId) throw ValidationError.of('sessionId', 'capture the trip request before linking an Avinode trip');
+    const updated = await tx.chatSession.update({
+      where: { id: session.id },
+      data: {
+        avinodeTripId: ids.avinodeTripId,
+        avinodeRfpId: ids.avinodeRfpId ?? session.avinodeRfpId,
+        avinodeRfqId: ids.avinodeRfqId ?? session.avinodeRfqId,
+        currentStep: next.step,
+        ...touched(),
+      },
+    });
+    const events = [
+      { sessionId: session.id, agentId: session.agentId, type: 'AVINODE_TRIP_LINKED' as const, data: ids },
+      ...transitionEvents(session, next),
+    ];
+    return { result: { session: updated, changed: true }, events };
+  });
+}
+
+const rfqsSchema = z.object({
+  sessionId: z.string(),
+  operatorsContacted: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+  quotesExpected: z.number().int().min(0, 'must not be negative').max(1000, 'must be at most 1000'),
+  avinodeRfqId: externalId.nullish(),
+  expectedVersion: z.number().int().nullish(),
+});
+
+export type RecordRfqsSentInput = z.input<typeof rfqsSchema>;
+
+/** RFQs went out to operators: the counters grow by what this batch adds. */
+export async function recordRfqsSent(prisma: PrismaClient, viewer: Viewer, raw: RecordRfqsSentInput) {
+  const input = parseInput(rfqsSchema, raw);
+  return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
+    transition({ status: session.status, step: session.currentStep }, 'RECORD_RFQS_SENT', actorOf(viewer));
+    const updated = await tx.chatSession.update({
+      where: { id: session.id },
+      data: {
+        operatorsContactedCount: { increment: input.operatorsContacted },
+        quotesExpectedCount: { increment: input.quotesExpected },
+        ...(input.avinodeRfqId && !session.avinodeRfqId ? { avinodeRfqId: input.avinodeRfqId } : {}),
+        ...touched(),
+      },
+    });
+    const events = [
+      {
+        sessionId: session.id,
+        agentId: session.agentId,
+        type: 'RFQS_SENT' as const,
+        data: { operatorsContacted: input.operatorsContacted, quotesExpected: input.quotesExpected },
+      },
+    ];
+    return { result: { session: updated }, events };
+  });
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { Viewer } from '../../auth/viewer.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import { TripType } from '../../generated/prisma/enums.js';
+import { NotFoundError } from '../errors.js';
+import { actorIdOf, actorOf, lockSession, runChange, touched, transitionEvents } from '../session/session-transaction.js';
+import { transition } from '../session/workflow.js';
+import { currencyCode, icaoAirport, money, parseInput, text } from '../validation.js';
+
+const legSchema = z
+  .object({ departureAirport: icaoAirport, arrivalAirport: icaoAirport, departureAt: z.date() })
+  .refine((leg) => leg.departureAirport !== leg.arrivalAirport, {
+    message: 'must differ from the departure airport',
+    path: ['arrivalAirport'],
+  });
+
+const LEG_COUNTS: Record<TripType, { min: number; max: number; label: string }> = {
+  ONE_WAY: { min: 1, max: 1, label: 'a one-way trip has exactly one leg' },
+  ROUND_TRIP: { min: 2, max: 2, label: 'a round trip has exactly two legs' },
+  MULTI_CITY: { min: 2, max: 20, label: 'a multi-city trip has 2 to 20 legs' },
+};
+
+const captureSchema = z
+  .object({
+    sessionId: z.string(),
+    clientId: z.string().nullish(),
+    tripType: z.enum(TripType),
+    passengers: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100'),
+    legs: z.array(legSchema).min(1, 'at least one leg is required').max(20),
+    aircraftCategory: text(100).nullish(),
+    budget: money.nullish(),
+    currency: currencyCode.default('USD'),
+    specialRequirements: text(2000).nullish(),
+    expectedVersion: z.number().int().nullish(),
+  })
+  .superRefine((input, context) => {
+    const counts = LEG_COUNTS[input.tripType];
+    if (input.legs.length < counts.min || input.legs.length > counts.max) {
+      context.addIssue({ code: 'custom', path: ['legs'], message: counts.label });
+    }
+    input.legs.forEach((leg, index) => {
+      const previous = input.legs[index - 1];
+      if (!previous) return;
+      if (leg.departureAt <= previous.departureAt) {
+        context.addIssue({ code: 'custom', path: ['legs', index, 'departureAt'], message: 'must be after the previous leg departs' });
+      }
+      if (input.tripType !== 'ROUND_TRIP' && leg.departureAirport === previous.departureAirport && leg.arrivalAirport === previous.arrivalAirport) {
+        context.addIssue({ code: 'custom', path: ['legs', index], message: 'repeats the previous leg' });
+      }
+    });
+  });
+
+export type CaptureTripRequestInput = z.input<typeof captureSchema>;
+
+/**
+ * Records what the client wants to fly and moves the session to SEARCHING_AIRCRAFT.
+ * Captured again before quotes are requested, it revises the same trip request.
+ */
+export async function captureTripRequest(prisma: PrismaClient, viewer: Viewer, raw: CaptureTripRequestInput) {
+  const input = parseInput(captureSchema, raw);
+  return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
+    const next = transition({ status: session.status, step: session.currentStep }, 'CAPTURE_TRIP_REQUEST', actorOf(viewer));
+    if (input.clientId) {
+      const client = await tx.client.findUnique({ where: { id: input.clientId } });
+      if (!client || client.agentId !== session.agentId) throw new NotFoundError('Client', input.clientId);
+    }
+    const fields = {
+      clientId: input.clientId ?? null,
+      tripType: input.tripType,
+      passengers: input.passengers,
+      aircraftCategory: input.aircraftCategory ?? null,
+      budget: input.budget == null ? null : new Prisma.Decimal(input.budget),
+      currency: input.currency,
+      specialRequirements: input.specialRequirements ?? null,
+    };
+    const legs = input.legs.map((leg, index) => ({ ...leg, sequence: index + 1 }));
+    const revised = session.requestId !== null;
+    const request = session.requestId
+      ? await tx.tripRequest.update({
+          where: { id: session.requestId },
+          data: { ...fields, legs: { deleteMany: {}, create: legs } },
+        })
+      : await tx.tripRequest.create({ data: { ...fields, agentId: session.agentId, legs: { create: legs } } });
+    const updated = await tx.chatSession.update({
+      where: { id: session.id },
+      data: { requestId: request.id, currentStep: next.step, ...touched() },
+    });
+    const events = [
+      {
+        sessionId: session.id,
+        agentId: session.agentId,
+        type: 'TRIP_REQUEST_CAPTURED' as const,
+        data: { requestId: request.id, revised, tripType: request.tripType, legs: legs.length, passengers: request.passengers },
+      },
+      ...transitionEvents(session, next),
+    ];
+    return { result: { session: updated, request }, events };
+  });
+}
