@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { execute as graphqlExecute, subscribe as graphqlSubscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -8,21 +8,26 @@ import { createTokenVerifier, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Context } from './graphql/context.js';
-import { createContextFactory } from './graphql/context-factory.js';
+import { createContextFactory, credentialsOf } from './graphql/context-factory.js';
 import { maskError } from './graphql/errors-mask.js';
 import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
+import { EventStream } from './modules/activity/event-stream.js';
 import { createAppPubSub, type PubSub } from './pubsub.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The demo agent GraphiQL signs in as during development. */
 export const DEMO_AGENT_SUBJECT = 'demo|agent1@example.com';
+/** graphql-ws close code for a refused or expired credential; clients reconnect with a fresh token. */
+export const CLOSE_FORBIDDEN = 4403;
+const KEEP_ALIVE_MS = 12_000;
 
 export type App = {
   yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
+  events: EventStream;
   /** Listens and resolves with the GraphQL URL. */
   start(port?: number, host?: string): Promise<string>;
-  /** Stops accepting, lets in-flight requests finish, closes subscriptions. */
+  /** Stops accepting, lets in-flight requests finish, completes subscriptions. */
   stop(): Promise<void>;
 };
 
@@ -40,11 +45,13 @@ export async function createApp({
     isDevelopment && config.auth.usesDevelopmentSecret
       ? await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' })
       : undefined;
+  const events = new EventStream(database.prisma, pubsub, logger);
+  await events.start();
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: createContextFactory({ verify, prisma: database.prisma, logger, pubsub }),
+    context: createContextFactory({ verify, prisma: database.prisma, logger, pubsub, events }),
     maskedErrors: { maskError, isDev: false },
     logging: false,
     landingPage: false,
@@ -61,13 +68,35 @@ export async function createApp({
 
   const server = createServer(yoga);
   const sockets = new WebSocketServer({ server, path: GRAPHQL_PATH });
-  const socketServer = useServer(
+  const expiryTimers = new WeakMap<object, NodeJS.Timeout>();
+  const socketServer = useServer<Record<string, unknown>, { request: unknown; socket: { close(code: number, reason: string): void } }>(
     {
+      // Refuse a missing or bad token at connection time, and close the socket when it
+      // expires, so the client reconnects with a fresh one.
+      onConnect: async (ctx) => {
+        const token = credentialsOf({ connectionParams: ctx.connectionParams });
+        if (!token) return false;
+        try {
+          const claims = await verify(token);
+          if (claims.expiresAt) {
+            const timer = setTimeout(
+              () => ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Token expired'),
+              Math.max(0, claims.expiresAt.getTime() - Date.now()),
+            );
+            timer.unref();
+            expiryTimers.set(ctx, timer);
+          }
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onClose: (ctx) => clearTimeout(expiryTimers.get(ctx)),
       // Every operation goes through yoga's pipeline, so auth, masking and plugins match HTTP.
       execute: (args) => (args as unknown as EnvelopedArgs).rootValue.execute(args),
       subscribe: (args) => (args as unknown as EnvelopedArgs).rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const enveloped = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
@@ -75,23 +104,25 @@ export async function createApp({
           connectionParams: ctx.connectionParams,
         });
         const args = {
-          schema,
+          schema: enveloped.schema,
           operationName: payload.operationName,
-          document: parse(payload.query),
+          document: enveloped.parse(payload.query),
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
-        const errors = validate(args.schema, args.document);
+        const errors = enveloped.validate(args.schema, args.document);
         if (errors.length) return errors;
         return args;
       },
     },
     sockets,
+    KEEP_ALIVE_MS,
   );
 
   return {
     yoga,
+    events,
     start: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -102,7 +133,16 @@ export async function createApp({
         });
       }),
     stop: async () => {
-      await stopServer(server, socketServer, sockets, config.shutdownTimeoutMs);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Subscriptions complete cleanly (SSE streams end, graphql-ws sends `complete`)...
+      await events.stop();
+      // ...then sockets close with 1001 "going away".
+      await socketServer.dispose();
+      sockets.close();
+      const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(force);
       await pubsub.close();
     },
   };
@@ -126,18 +166,3 @@ function readinessPlugin(database: Database): Plugin {
   };
 }
 
-async function stopServer(
-  server: Server,
-  socketServer: { dispose(): Promise<void> | void },
-  sockets: WebSocketServer,
-  timeoutMs: number,
-): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Subscribers get a clean close (1001 going away) instead of a dropped socket.
-  await socketServer.dispose();
-  sockets.close();
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
-  await closed;
-  clearTimeout(timer);
-}

@@ -4,6 +4,7 @@ import type { TokenVerifier } from '../auth/tokens.js';
 import { bearerToken, resolveViewer, UnauthenticatedError } from '../auth/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
+import type { EventStream } from '../modules/activity/event-stream.js';
 import type { PubSub } from '../pubsub.js';
 import type { Context } from './context.js';
 
@@ -21,13 +22,13 @@ export function credentialsOf(initial: InitialContext): string | undefined {
   return bearerToken(initial.request?.headers.get('authorization'));
 }
 
-export function createContextFactory(dependencies: { verify: TokenVerifier; prisma: PrismaClient; logger: Logger; pubsub: PubSub }) {
+export function createContextFactory(dependencies: { verify: TokenVerifier; prisma: PrismaClient; logger: Logger; pubsub: PubSub; events: EventStream }) {
   return async (initial: InitialContext): Promise<Context> => {
     try {
       const viewer = await resolveViewer(credentialsOf(initial), dependencies.verify, dependencies.prisma);
       const requestId = initial.request?.headers.get('x-request-id') ?? randomUUID();
-      const { prisma, logger, pubsub } = dependencies;
-      return { viewer, prisma, logger, pubsub, requestId };
+      const { prisma, logger, pubsub, events } = dependencies;
+      return { viewer, prisma, logger, pubsub, events, requestId };
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
         throw createGraphQLError(error.message, {

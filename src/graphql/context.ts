@@ -1,6 +1,7 @@
 import type { Viewer } from '../auth/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
+import type { EventStream } from '../modules/activity/event-stream.js';
 import type { PubSub } from '../pubsub.js';
 
 /**
@@ -12,5 +13,7 @@ export type Context = {
   prisma: PrismaClient;
   logger: Logger;
   pubsub: PubSub;
+  /** This instance's tail of the event log, for subscriptions. */
+  events: EventStream;
   requestId: string;
 };

@@ -18,9 +18,12 @@ import '../modules/conversation/message.mutations.js';
 import '../modules/trip-request/trip-request.mutations.js';
 import '../modules/quote/quote.mutations.js';
 import '../modules/proposal/proposal.mutations.js';
+import '../modules/activity/activity.subscriptions.js';
+import '../modules/session/session.subscriptions.js';
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 /** The executable schema, sorted so the printed contract diffs cleanly. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,78 @@
+import { GraphQLError } from 'graphql';
+import { ownerScope } from '../../auth/viewer.js';
+import { builder } from '../../graphql/builder.js';
+import { SessionEventType } from '../../generated/prisma/enums.js';
+import { AgentNode } from '../agent/agent.type.js';
+import { SessionStatusEnum, WorkflowStepEnum } from '../session/session.enums.js';
+import { ChatSessionNode } from '../session/session.type.js';
+import { ownedBy } from '../visibility.js';
+import { decodeEventCursor } from './event-cursor.js';
+import type { StreamedEvent } from './event-stream.js';
+import { SessionEventNode, SessionEventTypeEnum } from './session-event.type.js';
+
+const AFTER_DESCRIPTION =
+  'Resume after this cursor: stored events after it are replayed first, then live ones follow, with no gap and no duplicate.';
+
+builder.subscriptionField('sessionEvents', (t) =>
+  t.field({
+    type: SessionEventNode,
+    description: "One session's events as they happen.",
+    args: {
+      sessionId: t.arg.globalID({ for: ChatSessionNode, required: true }),
+      after: t.arg.string({ description: AFTER_DESCRIPTION }),
+    },
+    subscribe: async (_root, args, context) => {
+      const after = args.after ? decodeEventCursor(args.after) : undefined;
+      const session = await context.prisma.chatSession.findFirst({
+        where: { id: args.sessionId.id, ...ownedBy(context.viewer) },
+        select: { id: true },
+      });
+      if (!session) {
+        throw new GraphQLError('Session not found.', { extensions: { code: 'NOT_FOUND', argument: 'sessionId' } });
+      }
+      return context.events.subscribe({ sessionId: session.id }, after);
+    },
+    resolve: (event: StreamedEvent) => event,
+  }),
+);
+
+const ActivityFilter = builder.inputType('ActivityFilter', {
+  description: "Conditions on the event and on its session's state when the event is delivered.",
+  fields: (t) => ({
+    status: t.field({ type: [SessionStatusEnum] }),
+    step: t.field({ type: [WorkflowStepEnum] }),
+    types: t.field({ type: [SessionEventTypeEnum] }),
+    agentId: t.globalID({ for: AgentNode, description: 'Admins only.' }),
+  }),
+});
+
+builder.subscriptionField('activityFeed', (t) =>
+  t.field({
+    type: SessionEventNode,
+    description: 'Every event you may see, for dashboards.',
+    args: {
+      filter: t.arg({ type: ActivityFilter }),
+      after: t.arg.string({ description: AFTER_DESCRIPTION }),
+    },
+    subscribe: (_root, args, context) => {
+      const after = args.after ? decodeEventCursor(args.after) : undefined;
+      const owner = ownerScope(context.viewer);
+      const requestedAgent = args.filter?.agentId?.id;
+      if (requestedAgent && owner && requestedAgent !== owner) {
+        throw new GraphQLError('Only admins may follow another agent’s activity.', {
+          extensions: { code: 'FORBIDDEN', argument: 'filter.agentId' },
+        });
+      }
+      return context.events.subscribe(
+        {
+          agentId: owner ?? requestedAgent,
+          statuses: args.filter?.status ?? undefined,
+          steps: args.filter?.step ?? undefined,
+          types: (args.filter?.types ?? undefined) as SessionEventType[] | undefined,
+        },
+        after,
+      );
+    },
+    resolve: (event: StreamedEvent) => event,
+  }),
+);

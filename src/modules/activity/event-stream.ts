@@ -1,0 +1,195 @@
+import { FixedBuffer, Repeater } from 'graphql-yoga';
+import type { PrismaClient, SessionEvent } from '../../generated/prisma/client.js';
+import type { SessionEventType, SessionStatus, WorkflowStep } from '../../generated/prisma/enums.js';
+import type { Logger } from '../../logger.js';
+import type { PubSub } from '../../pubsub.js';
+
+/** An event as subscribers receive it, with where its session stood when it was read. */
+export type StreamedEvent = SessionEvent & { sessionStatus: SessionStatus; sessionStep: WorkflowStep };
+
+/** Which events one subscriber wants; every given condition must hold. */
+export type EventScope = {
+  agentId?: string;
+  sessionId?: string;
+  types?: SessionEventType[];
+  statuses?: SessionStatus[];
+  steps?: WorkflowStep[];
+};
+
+const BATCH = 500;
+/** Events a slow subscriber may fall behind by before it is cut off (it resumes from its cursor). */
+const SUBSCRIBER_BACKLOG = 5_000;
+
+/**
+ * Tails the session_events table in id order, the way log-based change capture does,
+ * and fans events out to this instance's subscribers. Pub/sub messages only say
+ * "something was committed" (and a poll covers lost ones), so every instance reads the
+ * same ordered log: no event is skipped when messages are lost or reordered, and
+ * there is one catch-up query per batch per instance, not per subscriber.
+ *
+ * Ids are in commit order because writers insert events under a transaction-level
+ * advisory lock (see session-transaction.ts), so "everything up to my position has
+ * been seen" holds once a position is read.
+ */
+export class EventStream {
+  private position = 0n;
+  private readonly listeners = new Set<(event: StreamedEvent) => void>();
+  private readonly stops = new Set<(error?: unknown) => void>();
+  private running: Promise<void> | undefined;
+  private again = false;
+  private poll: NodeJS.Timeout | undefined;
+  private pokes: AsyncIterator<unknown> | undefined;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pubsub: PubSub,
+    private readonly logger: Logger,
+    private readonly pollIntervalMs = 1_000,
+  ) {}
+
+  async start(): Promise<void> {
+    const newest = await this.prisma.sessionEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+    this.position = newest?.id ?? 0n;
+    const pokes = this.pubsub.subscribe('session-events:committed')[Symbol.asyncIterator]();
+    this.pokes = pokes;
+    void (async () => {
+      while (!(await pokes.next()).done) this.catchUp();
+    })();
+    this.poll = setInterval(() => this.catchUp(), this.pollIntervalMs);
+    this.poll.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.poll) clearInterval(this.poll);
+    await this.pokes?.return?.();
+    // Subscribers complete cleanly rather than seeing their socket drop.
+    for (const stop of [...this.stops]) stop();
+    await this.running;
+  }
+
+  /** How many subscribers are attached (leak checks). */
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Reads everything committed since the last read; concurrent calls coalesce. */
+  catchUp(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.readNewEvents();
+        } while (this.again);
+      } catch (error) {
+        this.logger.warn('event stream catch-up failed; retrying on the next poke or poll', {
+          error: (error as Error).message,
+        });
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async readNewEvents(): Promise<void> {
+    for (;;) {
+      const batch = await this.read({ id: { gt: this.position } });
+      for (const event of batch) {
+        this.position = event.id;
+        for (const listener of this.listeners) listener(event);
+      }
+      if (batch.length < BATCH) return;
+    }
+  }
+
+  private async read(where: object): Promise<StreamedEvent[]> {
+    const rows = await this.prisma.sessionEvent.findMany({
+      where,
+      orderBy: { id: 'asc' },
+      take: BATCH,
+      include: { session: { select: { status: true, currentStep: true } } },
+    });
+    // The partial session must not pass for a loaded relation when GraphQL resolves `session`.
+    return rows.map(({ session, ...event }) => ({ ...event, sessionStatus: session.status, sessionStep: session.currentStep }));
+  }
+
+  /**
+   * Events in scope: those after `after` from the log first, then live ones, with no
+   * gap and no duplicate at the seam. Without `after`, only what happens from now on.
+   */
+  subscribe(scope: EventScope, after?: bigint): AsyncIterableIterator<StreamedEvent> {
+    return new Repeater<StreamedEvent>(async (push, stop) => {
+      const buffered: StreamedEvent[] = [];
+      let replaying = true;
+      // Registered before reading the log, so nothing committed meanwhile is missed.
+      const seam = this.position;
+      let delivered = after ?? seam;
+      const deliver = (event: StreamedEvent) => {
+        if (event.id <= delivered) return;
+        delivered = event.id;
+        push(event).catch(() => stop(new Error('Subscriber fell too far behind; resubscribe with `after` set to the last cursor received.')));
+      };
+      const listener = (event: StreamedEvent) => {
+        if (!inScope(scope, event)) return;
+        if (replaying) buffered.push(event);
+        else deliver(event);
+      };
+      this.listeners.add(listener);
+      this.stops.add(stop);
+      try {
+        if (after !== undefined) {
+          for (let from = after; from < seam; ) {
+            const page = await this.read({ ...scopeWhere(scope), id: { gt: from, lte: seam } });
+            for (const event of page) await pushInOrder(event);
+            if (page.length < BATCH) break;
+            from = page[page.length - 1]?.id ?? seam;
+          }
+        }
+        for (const event of buffered) deliver(event);
+        replaying = false;
+        await stop;
+      } catch (error) {
+        stop(error);
+      } finally {
+        this.listeners.delete(listener);
+        this.stops.delete(stop);
+      }
+
+      async function pushInOrder(event: StreamedEvent) {
+        if (event.id <= delivered) return;
+        delivered = event.id;
+        await push(event);
+      }
+    }, new FixedBuffer(SUBSCRIBER_BACKLOG));
+  }
+}
+
+function inScope(scope: EventScope, event: StreamedEvent): boolean {
+  return (
+    (scope.agentId === undefined || event.agentId === scope.agentId) &&
+    (scope.sessionId === undefined || event.sessionId === scope.sessionId) &&
+    (!scope.types?.length || scope.types.includes(event.type)) &&
+    (!scope.statuses?.length || scope.statuses.includes(event.sessionStatus)) &&
+    (!scope.steps?.length || scope.steps.includes(event.sessionStep))
+  );
+}
+
+function scopeWhere(scope: EventScope) {
+  return {
+    ...(scope.agentId ? { agentId: scope.agentId } : {}),
+    ...(scope.sessionId ? { sessionId: scope.sessionId } : {}),
+    ...(scope.types?.length ? { type: { in: scope.types } } : {}),
+    ...(scope.statuses?.length || scope.steps?.length
+      ? {
+          session: {
+            ...(scope.statuses?.length ? { status: { in: scope.statuses } } : {}),
+            ...(scope.steps?.length ? { currentStep: { in: scope.steps } } : {}),
+          },
+        }
+      : {}),
+  };
+}
