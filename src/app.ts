@@ -137,6 +137,9 @@ export async function createApp({
       server.closeIdleConnections();
       // Subscriptions complete cleanly (SSE streams end, graphql-ws sends `complete`)...
       await events.stop();
+      // graphql-ws sends `complete` frames from the ending iterators asynchronously;
+      // give them a moment to reach the wire before the sockets close.
+      await new Promise((resolve) => setTimeout(resolve, 100));
       // ...then sockets close with 1001 "going away".
       await socketServer.dispose();
       sockets.close();

@@ -36,7 +36,7 @@ function instantiateOnce(): Promise<void> {
     });
     glue.__wbg_set_wasm(instance.exports);
     // wasm-bindgen's start function sets up the panic hook and the externref table.
-    (instance.exports['__wbindgen_start'] as () => void)();
+    (instance.exports.__wbindgen_start as () => void)();
   })();
   // A failed load (missing file) should be retried by the next caller, not cached.
   instantiated.catch(() => {

@@ -125,6 +125,9 @@ export class EventStream {
     return new Repeater<StreamedEvent>(async (push, stop) => {
       const buffered: StreamedEvent[] = [];
       let replaying = true;
+      // "From now on" means after everything committed so far, not after what this
+      // instance happened to have read: catch up first, then take the seam.
+      await this.catchUp();
       // Registered before reading the log, so nothing committed meanwhile is missed.
       const seam = this.position;
       let delivered = after ?? seam;

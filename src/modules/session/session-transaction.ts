@@ -57,7 +57,7 @@ function isRetryable(error: unknown): boolean {
 
 async function appendEvents(tx: Tx, drafts: EventDraft[], actorId: string): Promise<SessionEvent[]> {
   if (drafts.length === 0) return [];
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(${EVENT_STREAM_LOCK})`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_STREAM_LOCK})`;
   return tx.sessionEvent.createManyAndReturn({ data: drafts.map((draft) => ({ ...draft, actorId })) });
 }
 
