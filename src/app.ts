@@ -14,6 +14,13 @@ import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
 import { EventStream } from './modules/activity/event-stream.js';
 import { createAppPubSub, type PubSub } from './pubsub.js';
+import { Redis } from 'ioredis';
+import { queryLimitsPlugin } from './graphql/plugins/limits.js';
+import { observabilityPlugin } from './graphql/plugins/observability.js';
+import { productionPlugins } from './graphql/plugins/production.js';
+import { memoryRateLimiter, rateLimitPlugin, redisRateLimiter } from './graphql/plugins/rate-limit.js';
+import { requestDeadlinePlugin } from './graphql/plugins/request-deadline.js';
+import { trustedDocumentsPlugin } from './graphql/plugins/trusted-documents.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The demo agent GraphiQL signs in as during development. */
@@ -40,13 +47,18 @@ export async function createApp({
   pubsub = createAppPubSub(config.redisUrl, logger),
 }: AppDependencies): Promise<App> {
   const verify = createTokenVerifier(config.auth);
-  const isDevelopment = config.env !== 'production';
   const graphiqlToken =
-    isDevelopment && config.auth.usesDevelopmentSecret
+    config.graphiql && config.auth.usesDevelopmentSecret
       ? await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' })
       : undefined;
-  const events = new EventStream(database.prisma, pubsub, logger);
+  const events = new EventStream(database.prisma, pubsub, logger, config.eventPollIntervalMs);
   await events.start();
+  // Rate limits are shared by every instance when Redis is there, per process otherwise.
+  const rateLimitRedis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) })
+    : undefined;
+  rateLimitRedis?.on('error', (error: Error) => logger.warn('redis connection error', { client: 'rate-limit', error: error.message }));
+  const limiter = rateLimitRedis ? redisRateLimiter(rateLimitRedis, logger) : memoryRateLimiter();
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -56,14 +68,25 @@ export async function createApp({
     logging: false,
     landingPage: false,
     healthCheckEndpoint: '/healthz',
-    graphiql: isDevelopment
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    batching: config.limits.maxBatchSize > 0 ? { limit: config.limits.maxBatchSize } : false,
+    cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: true } : undefined,
+    graphiql: config.graphiql
       ? {
           title: 'Chat session graph',
           subscriptionsProtocol: 'WS',
           headers: graphiqlToken ? JSON.stringify({ Authorization: `Bearer ${graphiqlToken}` }) : undefined,
         }
       : false,
-    plugins: [readinessPlugin(database)],
+    plugins: [
+      readinessPlugin(database),
+      observabilityPlugin(logger),
+      ...(config.trustedDocumentsManifest ? [trustedDocumentsPlugin(config.trustedDocumentsManifest)] : []),
+      ...productionPlugins(config),
+      queryLimitsPlugin(config.limits),
+      rateLimitPlugin(config.limits, limiter),
+      requestDeadlinePlugin(config.limits.requestTimeoutMs),
+    ],
   });
 
   const server = createServer(yoga);
@@ -147,6 +170,7 @@ export async function createApp({
       await closed;
       clearTimeout(force);
       await pubsub.close();
+      rateLimitRedis?.disconnect();
     },
   };
 }

@@ -30,11 +30,45 @@ const environmentSchema = z.object({
   JWT_ROLE_CLAIM: z.string().default('role'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // Query limits: defaults leave every documented query ample headroom.
+  MAX_DEPTH: z.coerce.number().int().min(1).default(12),
+  MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).default(10),
+  MAX_TOKENS: z.coerce.number().int().min(10).default(2_000),
+  MAX_COST: z.coerce.number().int().min(1).default(25_000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_000_000),
+  MAX_BATCH_SIZE: z.coerce.number().int().min(0).default(0),
+  INTROSPECTION: z.enum(['auto', 'on', 'off']).default('auto'),
+  GRAPHIQL: z.enum(['auto', 'on', 'off']).default('auto'),
+  TRUSTED_DOCUMENTS: z.enum(['off', 'on']).default('off'),
+  TRUSTED_DOCUMENTS_MANIFEST: z.string().default('./test/generated/persisted-documents.json'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  SERVICE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(12_000),
+  STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
+  CORS_ORIGINS: optionalString,
+  EVENT_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
 });
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string; poolSize: number }
-  | { kind: 'pglite'; dataDir: string | undefined };
+  | { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs?: number; connectTimeoutMs?: number }
+  | { kind: 'pglite'; dataDir: string | undefined; statementTimeoutMs?: number };
+
+/** Defences against abusive requests; 0 disables a per-minute limit. */
+export type LimitsConfig = {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+  maxBodyBytes: number;
+  /** 0: batching is off. */
+  maxBatchSize: number;
+  ratePerMinute: number;
+  serviceRatePerMinute: number;
+  requestTimeoutMs: number;
+};
 
 export type AuthConfig = {
   /** HS256 shared secret; either this or jwksUrl is set. */
@@ -58,6 +92,14 @@ export type Config = {
   auth: AuthConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   shutdownTimeoutMs: number;
+  limits: LimitsConfig;
+  introspection: boolean;
+  graphiql: boolean;
+  /** When set, only operations from this manifest (hash → document) execute. */
+  trustedDocumentsManifest: string | undefined;
+  corsOrigins: string[] | undefined;
+  /** How often each instance re-reads the event log even without a pub/sub poke. */
+  eventPollIntervalMs: number;
 };
 
 export class ConfigError extends Error {
@@ -83,8 +125,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   const usesDevelopmentSecret = !env.JWT_SECRET && !env.JWKS_URL;
   const database: DatabaseConfig = env.DATABASE_URL
-    ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
-    : { kind: 'pglite', dataDir: env.PGLITE_DATA_DIR };
+    ? {
+        kind: 'postgres',
+        url: env.DATABASE_URL,
+        poolSize: env.DATABASE_POOL_SIZE,
+        statementTimeoutMs: env.STATEMENT_TIMEOUT_MS,
+        connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      }
+    : { kind: 'pglite', dataDir: env.PGLITE_DATA_DIR, statementTimeoutMs: env.STATEMENT_TIMEOUT_MS };
+  // Development tools are on by default outside production and off in it unless asked for.
+  const developmentTool = (setting: 'auto' | 'on' | 'off') => setting === 'on' || (setting === 'auto' && !isProduction);
 
   return {
     env: env.NODE_ENV,
@@ -104,5 +154,22 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    limits: {
+      maxDepth: env.MAX_DEPTH,
+      maxAliases: env.MAX_ALIASES,
+      maxDirectives: env.MAX_DIRECTIVES,
+      maxTokens: env.MAX_TOKENS,
+      maxCost: env.MAX_COST,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      maxBatchSize: env.MAX_BATCH_SIZE,
+      ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
+      serviceRatePerMinute: env.SERVICE_RATE_LIMIT_PER_MINUTE,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    },
+    introspection: developmentTool(env.INTROSPECTION),
+    graphiql: developmentTool(env.GRAPHIQL),
+    trustedDocumentsManifest: env.TRUSTED_DOCUMENTS === 'on' ? env.TRUSTED_DOCUMENTS_MANIFEST : undefined,
+    corsOrigins: env.CORS_ORIGINS?.split(',').map((origin) => origin.trim()),
+    eventPollIntervalMs: env.EVENT_POLL_INTERVAL_MS,
   };
 }

@@ -50,7 +50,8 @@ let admin: Agent;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  server = await startTestServer(database);
+  // No background event-log polls while statements are being counted.
+  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '3600000' });
   owner = await createAgent(database.prisma);
   other = await createAgent(database.prisma);
   admin = await createAgent(database.prisma, 'ADMIN');

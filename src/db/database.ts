@@ -27,23 +27,35 @@ export type DatabaseOptions = {
 
 export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   if (config.kind === 'postgres') {
-    const adapterFactory = new PrismaPg({ connectionString: config.url, max: config.poolSize });
-    return wrap('postgres', adapterFactory, options, async () => {});
+    const queries = new PrismaPg({
+      connectionString: config.url,
+      max: config.poolSize,
+      // Fail fast instead of hanging when the database is down or a query runs away.
+      connectionTimeoutMillis: config.connectTimeoutMs ?? 2_000,
+      ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
+      idle_in_transaction_session_timeout: 60_000,
+    });
+    // Migrations get their own connections without the statement timeout: building an
+    // index on a large table may legitimately take longer than any request should.
+    const migrations = new PrismaPg({ connectionString: config.url, max: 2 });
+    return wrap('postgres', queries, migrations, options, async () => {});
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
   // PGlite is single-process: only this server may open its data directory.
   const pglite = new PGlite(config.dataDir);
-  return wrap('pglite', new PrismaPGlite(pglite), options, () => pglite.close());
+  const adapterFactory = new PrismaPGlite(pglite);
+  return wrap('pglite', adapterFactory, adapterFactory, options, () => pglite.close());
 }
 
 function wrap(
   kind: Database['kind'],
+  queries: SqlMigrationAwareDriverAdapterFactory,
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   options: DatabaseOptions,
   closeEngine: () => Promise<void>,
 ): Database {
   const prisma = new PrismaClient({
-    adapter: adapterFactory,
+    adapter: queries,
     log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
   });
   if (options.onQuery) {

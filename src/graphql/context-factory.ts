@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createGraphQLError } from 'graphql-yoga';
 import type { TokenVerifier } from '../auth/tokens.js';
 import { bearerToken, resolveViewer, UnauthenticatedError } from '../auth/viewer.js';
@@ -7,6 +6,9 @@ import type { Logger } from '../logger.js';
 import type { EventStream } from '../modules/activity/event-stream.js';
 import type { PubSub } from '../pubsub.js';
 import type { Context } from './context.js';
+import { databaseUnavailableError } from './errors-mask.js';
+import { requestIdOf } from './plugins/observability.js';
+import { isDatabaseUnavailable } from '../db/availability.js';
 
 type InitialContext = {
   request?: Request;
@@ -26,7 +28,7 @@ export function createContextFactory(dependencies: { verify: TokenVerifier; pris
   return async (initial: InitialContext): Promise<Context> => {
     try {
       const viewer = await resolveViewer(credentialsOf(initial), dependencies.verify, dependencies.prisma);
-      const requestId = initial.request?.headers.get('x-request-id') ?? randomUUID();
+      const requestId = requestIdOf(initial.request);
       const { prisma, logger, pubsub, events } = dependencies;
       return { viewer, prisma, logger, pubsub, events, requestId };
     } catch (error) {
@@ -38,6 +40,7 @@ export function createContextFactory(dependencies: { verify: TokenVerifier; pris
           },
         });
       }
+      if (isDatabaseUnavailable(error)) throw databaseUnavailableError();
       throw error;
     }
   };

@@ -1,17 +1,29 @@
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
+import { isDatabaseUnavailable } from '../db/availability.js';
 
 /**
  * The one place where thrown errors become responses. GraphQL errors the code
  * raised on purpose pass through; client mistakes Pothos detects (bad cursors,
- * bad global ids) become BAD_USER_INPUT; anything else is masked.
+ * bad global ids) become BAD_USER_INPUT; an unreachable database becomes
+ * DATABASE_UNAVAILABLE (503, retry later); anything else is masked.
  */
 export function maskError(error: unknown, message: string, isDevelopment?: boolean): Error {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const path = error instanceof GraphQLError ? error.path : undefined;
   if (original instanceof PothosValidationError) {
-    const path = error instanceof GraphQLError ? error.path : undefined;
     return createGraphQLError(original.message, { path, extensions: { code: 'BAD_USER_INPUT' } });
   }
+  if (!(original instanceof GraphQLError) && isDatabaseUnavailable(original)) {
+    return databaseUnavailableError(path);
+  }
   return yogaMaskError(error, message, isDevelopment);
+}
+
+export function databaseUnavailableError(path?: ReadonlyArray<string | number>): GraphQLError {
+  return createGraphQLError('The database is unavailable; retry shortly.', {
+    path,
+    extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '2' } } },
+  });
 }

@@ -1,0 +1,125 @@
+import {
+  type ASTNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  Kind,
+  parse,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { LimitsConfig } from '../../config.js';
+import { operationCost } from './cost.js';
+
+/**
+ * Refuses abusive operations before they execute, each with a stable
+ * `extensions.code`: too many tokens (at parse), too deep, too many aliases or
+ * directives (at validation), too costly (with variables, just before execution).
+ */
+export function queryLimitsPlugin(limits: LimitsConfig): Plugin {
+  return {
+    onParse({ setParseFn }) {
+      setParseFn((source, options) => {
+        try {
+          return parse(source, { ...options, maxTokens: limits.maxTokens });
+        } catch (error) {
+          if (error instanceof GraphQLError && /more than \d+ tokens/.test(error.message)) {
+            throw limitError('TOO_MANY_TOKENS', `The document has more than ${limits.maxTokens} tokens.`);
+          }
+          throw error;
+        }
+      });
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(shapeRule(limits));
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const refusal = costRefusal(limits, args);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refusal = costRefusal(limits, args);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+  };
+}
+
+type OperationArgs = Parameters<typeof operationCost> extends [infer S, infer D, ...unknown[]]
+  ? { schema: S; document: D; operationName?: string | null; variableValues?: Record<string, unknown> | null }
+  : never;
+
+function costRefusal(limits: LimitsConfig, args: OperationArgs): GraphQLError | undefined {
+  const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues);
+  if (cost <= limits.maxCost) return undefined;
+  return limitError('QUERY_TOO_COSTLY', `The operation could produce ${cost} objects; at most ${limits.maxCost} are allowed. Ask for smaller pages.`, {
+    cost,
+    maximum: limits.maxCost,
+  });
+}
+
+function limitError(code: string, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return createGraphQLError(message, { extensions: { code, http: { status: 400 }, ...extra } });
+}
+
+/** Depth, aliases and directives, counted through fragments, for each operation. */
+function shapeRule(limits: LimitsConfig): ValidationRule {
+  return (context: ValidationContext) => ({
+    Document(document: DocumentNode) {
+      const fragments = new Map(
+        document.definitions
+          .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+          .map((fragment) => [fragment.name.value, fragment]),
+      );
+      for (const definition of document.definitions) {
+        if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+        const shape = measure(definition.selectionSet, fragments, new Set());
+        const directives = shape.directives + (definition.directives?.length ?? 0);
+        if (shape.depth > limits.maxDepth) {
+          context.reportError(limitError('QUERY_TOO_DEEP', `The operation is ${shape.depth} levels deep; at most ${limits.maxDepth} are allowed.`));
+        }
+        if (shape.aliases > limits.maxAliases) {
+          context.reportError(limitError('TOO_MANY_ALIASES', `The operation uses ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`));
+        }
+        if (directives > limits.maxDirectives) {
+          context.reportError(limitError('TOO_MANY_DIRECTIVES', `The operation uses ${directives} directives; at most ${limits.maxDirectives} are allowed.`));
+        }
+      }
+      return false;
+    },
+  });
+}
+
+type Shape = { depth: number; aliases: number; directives: number };
+
+function measure(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, inFragments: Set<string>): Shape {
+  const shape: Shape = { depth: 0, aliases: 0, directives: 0 };
+  const add = (inner: Shape, extraDepth: number) => {
+    shape.depth = Math.max(shape.depth, inner.depth + extraDepth);
+    shape.aliases += inner.aliases;
+    shape.directives += inner.directives;
+  };
+  for (const selection of selectionSet.selections) {
+    shape.directives += directiveCount(selection);
+    if (selection.kind === Kind.FIELD) {
+      if (selection.alias) shape.aliases += 1;
+      // Introspection is bounded by the schema itself and GraphiQL's query is deep.
+      if (selection.name.value.startsWith('__')) continue;
+      add(selection.selectionSet ? measure(selection.selectionSet, fragments, inFragments) : { depth: 0, aliases: 0, directives: 0 }, 1);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      add(measure(selection.selectionSet, fragments, inFragments), 0);
+    } else {
+      const fragment = fragments.get(selection.name.value);
+      // Cycles are reported by the standard NoFragmentCycles rule.
+      if (!fragment || inFragments.has(fragment.name.value)) continue;
+      shape.directives += fragment.directives?.length ?? 0;
+      add(measure(fragment.selectionSet, fragments, new Set([...inFragments, fragment.name.value])), 0);
+    }
+  }
+  return shape;
+}
+
+function directiveCount(node: ASTNode): number {
+  return 'directives' in node && Array.isArray(node.directives) ? node.directives.length : 0;
+}

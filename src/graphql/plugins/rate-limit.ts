@@ -1,0 +1,82 @@
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { Redis } from 'ioredis';
+import type { LimitsConfig } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { Context } from '../context.js';
+
+const WINDOW_MS = 60_000;
+
+export type RateLimiter = {
+  /** Counts one operation for `key`; resolves with the seconds to wait when over `limit`. */
+  hit(key: string, limit: number): Promise<number | undefined>;
+};
+
+/** Fixed one-minute windows in this process only (single instance, or no Redis). */
+export function memoryRateLimiter(): RateLimiter {
+  const windows = new Map<string, { start: number; count: number }>();
+  return {
+    async hit(key, limit) {
+      const now = Date.now();
+      const start = now - (now % WINDOW_MS);
+      const window = windows.get(key);
+      if (!window || window.start !== start) {
+        // Drop finished windows as we go so the map cannot grow without bound.
+        if (windows.size > 10_000) for (const [name, old] of windows) if (old.start !== start) windows.delete(name);
+        windows.set(key, { start, count: 1 });
+        return undefined;
+      }
+      window.count += 1;
+      return window.count > limit ? Math.ceil((start + WINDOW_MS - now) / 1000) : undefined;
+    },
+  };
+}
+
+/**
+ * Fixed one-minute windows shared by every instance through Redis. When Redis is
+ * unreachable it fails open (and logs): an outage must not lock every broker out.
+ */
+export function redisRateLimiter(redis: Redis, logger: Logger): RateLimiter {
+  return {
+    async hit(key, limit) {
+      const now = Date.now();
+      const start = now - (now % WINDOW_MS);
+      const redisKey = `rate:${key}:${start}`;
+      try {
+        const [[, count]] = (await redis.multi().incr(redisKey).pexpire(redisKey, WINDOW_MS * 2).exec()) as [[null, number]];
+        return count > limit ? Math.ceil((start + WINDOW_MS - now) / 1000) : undefined;
+      } catch (error) {
+        logger.warn('rate limiter unavailable; allowing the request', { error: (error as Error).message });
+        return undefined;
+      }
+    },
+  };
+}
+
+/** Per viewer: agents and admins share one limit, integrations (service tokens) have their own. */
+export function rateLimitPlugin(limits: LimitsConfig, limiter: RateLimiter): Plugin<Context> {
+  const check = async (context: Context) => {
+    const { viewer } = context;
+    const [key, limit] =
+      viewer.kind === 'service' ? [`service:${viewer.subject}`, limits.serviceRatePerMinute] : [`agent:${viewer.agent.id}`, limits.ratePerMinute];
+    if (limit === 0) return undefined;
+    const retryAfter = await limiter.hit(key, limit);
+    if (retryAfter === undefined) return undefined;
+    return createGraphQLError(`Rate limit of ${limit} operations per minute exceeded; retry in ${retryAfter} s.`, {
+      extensions: {
+        code: 'RATE_LIMITED',
+        retryAfterSeconds: retryAfter,
+        http: { status: 429, headers: { 'Retry-After': String(retryAfter) } },
+      },
+    });
+  };
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const refusal = await check(args.contextValue as Context);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const refusal = await check(args.contextValue as Context);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+  };
+}

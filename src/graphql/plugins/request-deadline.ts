@@ -1,0 +1,35 @@
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+
+/**
+ * An overall deadline for queries and mutations (subscriptions are long-lived by
+ * design). The client gets a clear REQUEST_TIMEOUT instead of a hung connection;
+ * SQL has its own statement timeout underneath.
+ */
+export function requestDeadlinePlugin(timeoutMs: number): Plugin {
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      if (timeoutMs <= 0) return;
+      setExecuteFn(async (args) => {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<{ errors: Error[] }>((resolve) => {
+          timer = setTimeout(
+            () =>
+              resolve({
+                errors: [
+                  createGraphQLError(`The request did not finish within ${timeoutMs} ms.`, {
+                    extensions: { code: 'REQUEST_TIMEOUT', http: { status: 504 } },
+                  }),
+                ],
+              }),
+            timeoutMs,
+          );
+        });
+        try {
+          return await Promise.race([executeFn(args), deadline]);
+        } finally {
+          clearTimeout(timer);
+        }
+      });
+    },
+  };
+}
