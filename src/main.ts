@@ -35,6 +35,8 @@ async function main() {
       process.exit(1);
     }
   };
+  // A stray rejection in a dependency must not take every broker's session down with it.
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: reason }));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

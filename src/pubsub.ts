@@ -28,7 +28,21 @@ export function createAppPubSub(redisUrl: string | undefined, logger: Logger): P
   for (const [name, client] of [['publish', publishClient], ['subscribe', subscribeClient]] as const) {
     client.on('error', (error: Error) => logger.warn('redis connection error', { client: name, error: error.message }));
   }
-  const pubsub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+  const redisTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  const eventTarget: typeof redisTarget = {
+    addEventListener: redisTarget.addEventListener.bind(redisTarget),
+    removeEventListener: redisTarget.removeEventListener.bind(redisTarget),
+    // The stock target leaves the publish promise unhandled, which would crash the
+    // process while Redis is down. A lost poke is harmless: every instance polls.
+    dispatchEvent(event) {
+      const detail = (event as CustomEvent).detail;
+      publishClient
+        .publish(event.type, detail === undefined ? '' : JSON.stringify(detail))
+        .catch((error: Error) => logger.warn('redis publish failed; subscribers catch up by polling', { error: error.message }));
+      return true;
+    },
+  };
+  const pubsub = createPubSub<Topics>({ eventTarget });
   return Object.assign(pubsub, {
     async close() {
       publishClient.disconnect();

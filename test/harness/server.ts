@@ -18,7 +18,15 @@ export type TestServer = {
 
 /** A real server on a free loopback port, over the given test database. */
 export async function startTestServer(database: TestDatabase, environment: NodeJS.ProcessEnv = {}): Promise<TestServer> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', ...environment });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    // Tests fire hundreds of operations per minute from one viewer; rate-limit tests turn it back on.
+    RATE_LIMIT_PER_MINUTE: '0',
+    SERVICE_RATE_LIMIT_PER_MINUTE: '0',
+    ...environment,
+  });
   const app = await createApp({ config, database, logger: createLogger(config.logLevel) });
   const url = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
   return {
