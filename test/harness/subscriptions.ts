@@ -63,6 +63,8 @@ export function connectWs(url: string, token: string | undefined): WsConnection 
     webSocketImpl: WebSocket,
     retryAttempts: 0,
     lazy: false,
+    // Close codes are asserted through `closed`; graphql-ws would also print them.
+    onNonLazyError: () => {},
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     on: { closed: (event) => onClosed(event as { code: number; reason: string }) },
   });
