@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { ChatSession, PrismaClient } from '../../generated/prisma/client.js';
 import { InvalidTransitionError, ValidationError } from '../errors.js';
 import { externalId, parseInput } from '../validation.js';
-import { actorIdOf, actorOf, lockSession, runChange, touched, transitionEvents } from './session-transaction.js';
+import { actorIdOf, actorOf, lockSession, runChange, type Tx, touched, transitionEvents } from './session-transaction.js';
 import { allowedActions, transition } from './workflow.js';
 
 const linkSchema = z.object({
@@ -42,25 +42,52 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
         `the session is already linked to Avinode trip ${session.avinodeTripId}`,
       );
     }
-    // Adding a missing RFP/RFQ id to the linked trip is allowed at any open step.
     const next = session.avinodeTripId === null ? transition(state, 'LINK_AVINODE_TRIP', actorOf(viewer)) : state;
+    // Adding a missing RFP/RFQ id to the linked trip is allowed at any step, but only while open.
+    if (session.status !== 'ACTIVE' && session.status !== 'PAUSED') {
+      throw new InvalidTransitionError(
+        session.status,
+        session.currentStep,
+        'LINK_AVINODE_TRIP',
+        allowedActions(state, actorOf(viewer)),
+        `the session is ${session.status}; only open sessions can be relinked`,
+      );
+    }
     if (!session.requestId) throw ValidationError.of('sessionId', 'capture the trip request before linking an Avinode trip');
+    const requestId = await tripRequestOf(tx, ids.avinodeTripId, session);
     const updated = await tx.chatSession.update({
       where: { id: session.id },
       data: {
         avinodeTripId: ids.avinodeTripId,
         avinodeRfpId: ids.avinodeRfpId ?? session.avinodeRfpId,
         avinodeRfqId: ids.avinodeRfqId ?? session.avinodeRfqId,
+        requestId,
         currentStep: next.step,
         ...touched(),
       },
     });
+    const joined = requestId !== session.requestId ? { requestId, previousRequestId: session.requestId } : { requestId };
     const events = [
-      { sessionId: session.id, agentId: session.agentId, type: 'AVINODE_TRIP_LINKED' as const, data: ids },
+      { sessionId: session.id, agentId: session.agentId, type: 'AVINODE_TRIP_LINKED' as const, data: { ...ids, ...joined } },
       ...transitionEvents(session, next),
     ];
     return { result: { session: updated, changed: true }, events };
   });
+}
+
+/**
+ * An Avinode trip is created from one trip request, and its quotes hang off that
+ * request. A second session of the same agent linking the same trip (a new
+ * conversation about it) joins that request, so every session of the trip sees and
+ * counts the same quotes. Its own earlier request stays, named in the event.
+ */
+async function tripRequestOf(tx: Tx, avinodeTripId: string, session: ChatSession): Promise<string | null> {
+  const sibling = await tx.chatSession.findFirst({
+    where: { avinodeTripId, agentId: session.agentId, id: { not: session.id }, requestId: { not: null } },
+    orderBy: { id: 'asc' },
+    select: { requestId: true },
+  });
+  return sibling?.requestId ?? session.requestId;
 }
 
 const rfqsSchema = z.object({

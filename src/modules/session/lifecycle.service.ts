@@ -83,7 +83,7 @@ export async function changeStatus(
   input: { sessionId: string; expectedVersion?: number | null; reason?: string | null },
   action: StatusAction,
 ) {
-  const reason = input.reason == null ? null : parseInput(text(500), input.reason);
+  const { reason } = parseInput(z.object({ reason: text(500).nullish() }), { reason: input.reason });
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
     const next = transition({ status: session.status, step: session.currentStep }, action, actorOf(viewer));

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaptureTripRequestInput, ReceiveQuoteInput } from './generated/graphql.js';
+import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { createAgent } from './harness/factories.js';
+import { startTestServer, type TestServer } from './harness/server.js';
+import {
+  CaptureTripRequest,
+  callerFor,
+  captureInput,
+  footprint,
+  GenerateProposal,
+  PauseSession,
+  quoteInput,
+  ReceiveQuote,
+  SendProposal,
+  sessionAt,
+} from './harness/workflow.js';
+
+let database: TestDatabase;
+let server: TestServer;
+let call: ReturnType<typeof callerFor>;
+/** One session waiting at each step whose input is checked here; a refused input leaves it there. */
+let at: Record<'capture' | 'quote' | 'proposal' | 'send', Awaited<ReturnType<typeof sessionAt>>>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startTestServer(database);
+  const agent = await createAgent(database.prisma);
+  const token = await server.tokenFor(agent.authSubject);
+  call = callerFor(server, token);
+  at = {
+    capture: await sessionAt(server, token, 'UNDERSTANDING_REQUEST'),
+    quote: await sessionAt(server, token, 'REQUESTING_QUOTES'),
+    proposal: await sessionAt(server, token, 'ANALYZING_QUOTES'),
+    send: await sessionAt(server, token, 'PROPOSAL_READY'),
+  };
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+const leg = (departureAirport: string, arrivalAirport: string, departureAt: string) => ({ departureAirport, arrivalAirport, departureAt });
+
+type Case = { name: string; run: () => Promise<unknown>; fields: string[] };
+
+function capture(overrides: Partial<CaptureTripRequestInput>) {
+  return async () => (await call(CaptureTripRequest, { input: captureInput(at.capture.id, overrides) })).captureTripRequest;
+}
+
+function quote(overrides: Partial<ReceiveQuoteInput>) {
+  return async () => (await call(ReceiveQuote, { input: quoteInput({ sessionId: at.quote.id }, overrides) })).receiveQuote;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'an airport that is not an ICAO code',
+    run: capture({ legs: [leg('KT!B', 'LFPB', '2026-12-10T14:00:00Z'), leg('LFPB', 'KTEB', '2026-12-17T10:00:00Z')] }),
+    fields: ['legs.0.departureAirport'],
+  },
+  {
+    name: 'a three-letter (IATA) airport',
+    run: capture({ legs: [leg('KTEB', 'LFPB', '2026-12-10T14:00:00Z'), leg('LFPB', 'TEB', '2026-12-17T10:00:00Z')] }),
+    fields: ['legs.1.arrivalAirport'],
+  },
+  {
+    name: 'a leg that lands where it took off',
+    run: capture({ tripType: 'ONE_WAY', legs: [leg('KTEB', 'kteb', '2026-12-10T14:00:00Z')] }),
+    fields: ['legs.0.arrivalAirport'],
+  },
+  {
+    name: 'legs out of order',
+    run: capture({ legs: [leg('KTEB', 'LFPB', '2026-12-17T10:00:00Z'), leg('LFPB', 'KTEB', '2026-12-10T14:00:00Z')] }),
+    fields: ['legs.1.departureAt'],
+  },
+  { name: 'no passengers', run: capture({ passengers: 0 }), fields: ['passengers'] },
+  { name: '101 passengers', run: capture({ passengers: 101 }), fields: ['passengers'] },
+  { name: 'currency XXXX on a request', run: capture({ currency: 'XXXX' }), fields: ['currency'] },
+  { name: 'a negative budget', run: capture({ budget: '-5.00' }), fields: ['budget'] },
+  { name: 'a budget with three decimals', run: capture({ budget: '1200.125' }), fields: ['budget'] },
+  {
+    name: 'every problem of a request at once, one entry each',
+    run: capture({
+      tripType: 'MULTI_CITY',
+      passengers: 101,
+      currency: 'XXXX',
+      budget: '-1',
+      legs: [leg('K1', 'LFPB', '2026-12-10T14:00:00Z'), leg('LFPB', 'LFPB', '2026-12-09T10:00:00Z')],
+    }),
+    fields: ['budget', 'currency', 'legs.0.departureAirport', 'legs.1.arrivalAirport', 'legs.1.departureAt', 'passengers'],
+  },
+  { name: 'a negative quote price', run: quote({ totalPrice: '-98500.00' }), fields: ['totalPrice'] },
+  { name: 'a quote price with three decimals', run: quote({ totalPrice: '98500.505' }), fields: ['totalPrice'] },
+  { name: 'currency XXXX on a quote', run: quote({ currency: 'XXXX' }), fields: ['currency'] },
+  {
+    name: 'a margin of 101 %',
+    run: async () =>
+      (await call(GenerateProposal, { input: { sessionId: at.proposal.id, quoteId: at.proposal.quoteId, marginPercent: '101' } })).generateProposal,
+    fields: ['marginPercent'],
+  },
+  {
+    name: 'a blank reason for pausing',
+    run: async () => (await call(PauseSession, { input: { sessionId: at.capture.id, reason: '   ' } })).pauseSession,
+    fields: ['reason'],
+  },
+  {
+    name: 'a proposal sent to something that is not an email address',
+    run: async () => (await call(SendProposal, { input: { sessionId: at.send.id, sentTo: 'dana at acme' } })).sendProposal,
+    fields: ['sentTo'],
+  },
+];
+
+describe('input validation', () => {
+  it.each(CASES)('$name is a ValidationError naming exactly the bad fields, and writes nothing', async ({ run, fields }) => {
+    const before = await Promise.all(Object.values(at).map((session) => footprint(database.prisma, session.uuid)));
+
+    const result = (await run()) as { __typename: string; code?: string; fields?: Array<{ field: string; message: string }> };
+
+    expect(result, JSON.stringify(result)).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
+    expect(result.fields?.map((problem) => problem.field).sort()).toEqual(fields);
+    for (const problem of result.fields ?? []) expect(problem.message).not.toBe('');
+    expect(await Promise.all(Object.values(at).map((session) => footprint(database.prisma, session.uuid)))).toEqual(before);
+  });
+
+  it('accepts the same inputs once they are fixed (the cases above fail for their one field only)', async () => {
+    const captured = await capture({ legs: [leg('kteb', ' lfpb ', '2026-12-10T14:00:00Z'), leg('LFPB', 'KTEB', '2026-12-17T10:00:00Z')], budget: '120000.5', currency: 'eur' })();
+    expect(captured).toMatchObject({ __typename: 'CaptureTripRequestPayload', session: { currentStep: 'SEARCHING_AIRCRAFT' } });
+    const quoted = await quote({ totalPrice: '98500.50', currency: 'EUR' })();
+    expect(quoted).toMatchObject({ __typename: 'ReceiveQuotePayload', quote: { totalPrice: '98500.50', currency: 'EUR' } });
+    const generated = (await call(GenerateProposal, { input: { sessionId: at.proposal.id, quoteId: at.proposal.quoteId, marginPercent: '100' } })).generateProposal;
+    expect(generated).toMatchObject({ __typename: 'GenerateProposalPayload' });
+    const sent = (await call(SendProposal, { input: { sessionId: at.send.id, sentTo: ' Dana@Acme.test ' } })).sendProposal;
+    expect(sent).toMatchObject({ __typename: 'SendProposalPayload', proposal: { status: 'SENT', sentTo: 'dana@acme.test' } });
+  });
+});
