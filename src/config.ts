@@ -46,7 +46,9 @@ const environmentSchema = z.object({
   SERVICE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(12_000),
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
-  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
+  // Also how long a request waits for a pooled connection: generous enough for a burst of
+  // writers queueing on one session, short enough to fail instead of hanging.
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   CORS_ORIGINS: optionalString,
   EVENT_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
 });

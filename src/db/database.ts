@@ -31,7 +31,7 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
       connectionString: config.url,
       max: config.poolSize,
       // Fail fast instead of hanging when the database is down or a query runs away.
-      connectionTimeoutMillis: config.connectTimeoutMs ?? 2_000,
+      connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
       ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
       idle_in_transaction_session_timeout: 60_000,
     });
