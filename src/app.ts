@@ -55,9 +55,18 @@ export async function createApp({
   await events.start();
   // Rate limits are shared by every instance when Redis is there, per process otherwise.
   const rateLimitRedis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) })
+    ? new Redis(config.redisUrl, {
+        // Queue while (re)connecting so a fresh instance counts from its first request,
+        // but never hold a request for long: after the timeout the limiter fails open.
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 500,
+        retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+      })
     : undefined;
   rateLimitRedis?.on('error', (error: Error) => logger.warn('redis connection error', { client: 'rate-limit', error: error.message }));
+  // Serve only once shared counting works, so a fresh instance cannot be a way around the limit.
+  if (rateLimitRedis) await untilReady(rateLimitRedis, 5_000, logger);
   const limiter = rateLimitRedis ? redisRateLimiter(rateLimitRedis, logger) : memoryRateLimiter();
 
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -173,6 +182,16 @@ export async function createApp({
       rateLimitRedis?.disconnect();
     },
   };
+}
+
+/** Waits for a Redis connection, but not forever: without Redis the limiter fails open. */
+async function untilReady(redis: Redis, timeoutMs: number, logger: Logger): Promise<void> {
+  if (redis.status === 'ready') return;
+  const ready = await Promise.race([
+    new Promise<boolean>((resolve) => redis.once('ready', () => resolve(true))),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
+  ]);
+  if (!ready) logger.warn('redis not ready; rate limiting lets requests through until it is', { timeoutMs });
 }
 
 /** onSubscribe hands yoga's enveloped execute/subscribe to graphql-ws through the root value. */

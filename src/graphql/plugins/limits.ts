@@ -25,7 +25,8 @@ export function queryLimitsPlugin(limits: LimitsConfig): Plugin {
         try {
           return parse(source, { ...options, maxTokens: limits.maxTokens });
         } catch (error) {
-          if (error instanceof GraphQLError && /more than \d+ tokens/.test(error.message)) {
+          // graphql 16 words it "more that N tokens"; accept the fixed spelling too.
+          if (error instanceof GraphQLError && /more tha[nt] \d+ tokens/.test(error.message)) {
             throw limitError('TOO_MANY_TOKENS', `The document has more than ${limits.maxTokens} tokens.`);
           }
           throw error;

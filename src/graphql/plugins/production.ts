@@ -15,18 +15,32 @@ export function productionPlugins(config: Config): Plugin[] {
   return plugins;
 }
 
+/** Suggestions come from validation and, for variable values, from execution. */
 function blockFieldSuggestions(): Plugin {
+  const strip = <T extends { message: string }>(error: T): T => {
+    if (/Did you mean/.test(error.message)) {
+      Object.defineProperty(error, 'message', { value: error.message.replace(/ ?Did you mean[^?]*\?/g, '') });
+    }
+    return error;
+  };
   return {
     onValidate() {
       return ({ result, setResult }) => {
-        if (result.length === 0) return;
-        setResult(
-          result.map((error) => {
-            if (!/Did you mean/.test(error.message)) return error;
-            Object.defineProperty(error, 'message', { value: error.message.replace(/ ?Did you mean[^?]*\?/g, '') });
-            return error;
-          }),
-        );
+        if (result.length > 0) setResult(result.map(strip));
+      };
+    },
+    onExecute() {
+      return {
+        onExecuteDone({ result }) {
+          if ('errors' in result && result.errors) result.errors.forEach(strip);
+        },
+      };
+    },
+    onSubscribe() {
+      return {
+        onSubscribeResult({ result }) {
+          if ('errors' in result && result.errors) result.errors.forEach(strip);
+        },
       };
     },
   };

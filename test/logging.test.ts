@@ -1,0 +1,168 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../src/app.js';
+import { signToken } from '../src/auth/tokens.js';
+import { type Config, loadConfig } from '../src/config.js';
+import type { Agent } from '../src/generated/prisma/client.js';
+import type { Logger } from '../src/logger.js';
+import { graphql } from './generated/index.js';
+import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { createAgent, unique } from './harness/factories.js';
+
+const JWT_SECRET = `logging-test-secret-${unique()}-0123456789`;
+
+const LogViewer = graphql(`query LogViewer { viewer { id } }`);
+const LogSessions = graphql(`query LogSessions($first: Int) { sessions(first: $first) { totalCount } }`);
+const LogStartSession = graphql(`
+  mutation LogStartSession($input: StartSessionInput!) {
+    startSession(input: $input) { __typename ... on StartSessionPayload { session { id } } }
+  }
+`);
+const LogRecordMessage = graphql(`
+  mutation LogRecordMessage($input: RecordMessageInput!) {
+    recordMessage(input: $input) { __typename ... on Error { code } ... on RecordMessagePayload { recorded: message { content } } }
+  }
+`);
+
+type LogLine = { level: string; message: string } & Record<string, unknown>;
+
+let database: TestDatabase;
+let app: App;
+let config: Config;
+let url: string;
+let agent: Agent;
+let token: string;
+const lines: LogLine[] = [];
+/** Every string that must never reach a log line. */
+const secrets: string[] = [JWT_SECRET];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // Every level is kept, debug included, whatever LOG_LEVEL says.
+  const record =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      lines.push({ level, message, ...fields });
+  const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+  config = loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET,
+    RATE_LIMIT_PER_MINUTE: '0',
+    SERVICE_RATE_LIMIT_PER_MINUTE: '0',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+  });
+  app = await createApp({ config, database, logger });
+  url = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
+  agent = await createAgent(database.prisma);
+  token = await signToken(config.auth, { subject: agent.authSubject });
+  secrets.push(token);
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await database?.drop();
+});
+
+/** POSTs an operation and returns the response's request id with the result. */
+async function send<TData, TVariables>(
+  document: TypedDocumentNode<TData, TVariables> | string,
+  variables: TVariables | undefined,
+  bearer = token,
+) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      authorization: `Bearer ${bearer}`,
+    },
+    body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
+  });
+  const body = (await response.json()) as { data?: TData; errors?: unknown[] };
+  return { requestId: response.headers.get('x-request-id') as string, body };
+}
+
+const operationLines = (requestId: string) =>
+  lines.filter((line) => line.message === 'operation' && line['requestId'] === requestId);
+
+describe('one log line per operation', () => {
+  it('logs request id, operation name, viewer, duration and outcome', async () => {
+    // The body names no operationName (GraphQL over HTTP makes it optional): the document does.
+    const ok = await send(LogViewer, undefined);
+    const [okLine, ...extra] = operationLines(ok.requestId);
+    expect(extra, JSON.stringify(lines, null, 2)).toEqual([]);
+    expect(okLine).toMatchObject({ level: 'info', operationName: 'LogViewer', viewer: agent.id, outcome: 'ok' });
+    expect(okLine?.['durationMs']).toEqual(expect.any(Number));
+    expect(okLine?.['durationMs']).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(JSON.stringify(okLine))).toEqual(okLine);
+
+    const refused = await send(LogSessions, { first: 101 });
+    expect(operationLines(refused.requestId)).toEqual([
+      expect.objectContaining({
+        operationName: 'LogSessions',
+        viewer: agent.id,
+        outcome: 'error',
+        errorCodes: ['PAGE_SIZE_EXCEEDED'],
+      }),
+    ]);
+
+    const integration = unique('integration-');
+    const asService = await send(
+      LogViewer,
+      undefined,
+      await signToken(config.auth, { subject: integration, service: true }),
+    );
+    expect(operationLines(asService.requestId)).toEqual([
+      expect.objectContaining({ viewer: `service:${integration}`, outcome: 'ok' }),
+    ]);
+  });
+
+  it('logs an operation refused before execution too', async () => {
+    const tooDeep = `query LogTooDeep { sessions { edges { node { request { quotes { edges { node { request { quotes { edges { node { request { id } } } } } } } } } } } } }`;
+    const refused = await send(tooDeep, undefined);
+    expect(refused.body.errors).toBeDefined();
+    expect(operationLines(refused.requestId), 'no line for a refused operation').toEqual([
+      // Refused before the viewer is resolved, so the line names the refusal rather than the viewer.
+      expect.objectContaining({ operationName: 'LogTooDeep', outcome: 'refused', errorCodes: ['QUERY_TOO_DEEP'] }),
+    ]);
+  });
+});
+
+describe('what never reaches the logs', () => {
+  it('keeps out tokens, the signing key and message contents, even when recording fails', async () => {
+    const started = await send(LogStartSession, { input: { subject: 'Logging trip' } });
+    const payload = started.body.data?.startSession;
+    if (payload?.__typename !== 'StartSessionPayload') throw new Error(JSON.stringify(started.body));
+    const sessionId = payload.session.id;
+
+    const content = unique('private-note-');
+    secrets.push(content);
+    const recorded = await send(LogRecordMessage, { input: { sessionId, senderType: 'AGENT', content } });
+    expect(JSON.stringify(recorded.body)).toContain(content);
+
+    // A message the database refuses: PostgreSQL describes the failing row in its error.
+    await database.prisma.$executeRawUnsafe(
+      `ALTER TABLE messages ADD CONSTRAINT no_poison CHECK (content NOT LIKE 'poison-%')`,
+    );
+    const poison = unique('poison-');
+    secrets.push(poison);
+    const failed = await send(LogRecordMessage, { input: { sessionId, senderType: 'AGENT', content: poison } });
+    expect(JSON.stringify(failed.body)).not.toContain(poison);
+    expect(lines.filter((line) => line['requestId'] === failed.requestId && line.level === 'error')).toHaveLength(1);
+
+    // A forged token is refused; it must not be logged either.
+    const forged = `${token.slice(0, -4)}AAAA`;
+    secrets.push(forged);
+    await send(LogViewer, undefined, forged);
+
+    const leaks = lines
+      .map((line) => JSON.stringify(line))
+      .flatMap((text) =>
+        secrets
+          .filter((secret) => text.includes(secret))
+          .map((secret) => `${secret.slice(0, 16)}… in ${text.slice(0, 400)}`),
+      );
+    expect(leaks).toEqual([]);
+  });
+});
