@@ -28,6 +28,7 @@ export const DEMO_AGENT_SUBJECT = 'demo|agent1@example.com';
 /** graphql-ws close code for a refused or expired credential; clients reconnect with a fresh token. */
 export const CLOSE_FORBIDDEN = 4403;
 const KEEP_ALIVE_MS = 12_000;
+const READY_TIMEOUT_MS = 2_000;
 
 export type App = {
   yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
@@ -56,9 +57,8 @@ export async function createApp({
   // Rate limits are shared by every instance when Redis is there, per process otherwise.
   const rateLimitRedis = config.redisUrl
     ? new Redis(config.redisUrl, {
-        // Queue while (re)connecting so a fresh instance counts from its first request,
-        // but never hold a request for long: after the timeout the limiter fails open.
-        enableOfflineQueue: true,
+        // Never hold a request waiting for Redis: while it is away the limiter fails open.
+        enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         commandTimeout: 500,
         retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
@@ -72,7 +72,14 @@ export async function createApp({
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: createContextFactory({ verify, prisma: database.prisma, logger, pubsub, events }),
+    context: createContextFactory({
+      verify,
+      prisma: database.prisma,
+      logger,
+      pubsub,
+      events,
+      requestTimeoutMs: config.limits.requestTimeoutMs,
+    }),
     maskedErrors: { maskError, isDev: false },
     logging: false,
     landingPage: false,
@@ -166,7 +173,9 @@ export async function createApp({
       }),
     stop: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets go idle as their last responses finish; close them as they do.
       server.closeIdleConnections();
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
       // Subscriptions complete cleanly (SSE streams end, graphql-ws sends `complete`)...
       await events.stop();
       // graphql-ws sends `complete` frames from the ending iterators asynchronously;
@@ -178,6 +187,7 @@ export async function createApp({
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(force);
+      clearInterval(idleSweep);
       await pubsub.close();
       rateLimitRedis?.disconnect();
     },
@@ -203,7 +213,11 @@ function readinessPlugin(database: Database): Plugin {
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/readyz') return;
       try {
-        await database.ping();
+        // A stalled database must read as "not ready", not hang the probe.
+        await Promise.race([
+          database.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('ping timed out')), READY_TIMEOUT_MS).unref()),
+        ]);
         endResponse(fetchAPI.Response.json({ status: 'ready' }));
       } catch {
         endResponse(fetchAPI.Response.json({ status: 'unavailable', database: 'unreachable' }, { status: 503 }));

@@ -207,7 +207,7 @@ describe('concurrent receiveQuote', () => {
     expect(await database.prisma.quote.count({ where: { requestId: request.requestId ?? '' } })).toBe(200);
     expect(await eventCount(uuid, 'QUOTE_RECEIVED')).toBe(200);
     expect(await eventCount(uuid, 'QUOTE_UPDATED')).toBe(0);
-    // The first quote moved the step, and only the first.
+    // Two step changes from the set-up; of the quotes, only the first moved the step.
     expect(await eventCount(uuid, 'STEP_CHANGED')).toBe(3);
     const quoteIds = await database.prisma.sessionEvent.findMany({
       where: { sessionId: uuid, type: 'QUOTE_RECEIVED' },

@@ -32,7 +32,14 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
       max: config.poolSize,
       // Fail fast instead of hanging when the database is down or a query runs away.
       connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
-      ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
+      ...(config.statementTimeoutMs
+        ? {
+            statement_timeout: config.statementTimeoutMs,
+            // The server enforces statement_timeout only while it runs; a stalled or
+            // partitioned server never answers, so the client gives up a little later.
+            query_timeout: config.statementTimeoutMs + 2_000,
+          }
+        : {}),
       idle_in_transaction_session_timeout: 60_000,
     });
     // Migrations get their own connections without the statement timeout: building an

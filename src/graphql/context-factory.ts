@@ -1,14 +1,14 @@
 import { createGraphQLError } from 'graphql-yoga';
 import type { TokenVerifier } from '../auth/tokens.js';
-import { bearerToken, resolveViewer, UnauthenticatedError } from '../auth/viewer.js';
+import { bearerToken, resolveViewer, UnauthenticatedError, type Viewer } from '../auth/viewer.js';
+import { isDatabaseUnavailable, isStatementTimeout } from '../db/availability.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { EventStream } from '../modules/activity/event-stream.js';
 import type { PubSub } from '../pubsub.js';
 import type { Context } from './context.js';
-import { databaseUnavailableError } from './errors-mask.js';
+import { databaseUnavailableError, requestTimeoutError } from './errors-mask.js';
 import { requestIdOf } from './plugins/observability.js';
-import { isDatabaseUnavailable } from '../db/availability.js';
 
 type InitialContext = {
   request?: Request;
@@ -24,12 +24,24 @@ export function credentialsOf(initial: InitialContext): string | undefined {
   return bearerToken(initial.request?.headers.get('authorization'));
 }
 
-export function createContextFactory(dependencies: { verify: TokenVerifier; prisma: PrismaClient; logger: Logger; pubsub: PubSub; events: EventStream }) {
+type Dependencies = {
+  verify: TokenVerifier;
+  prisma: PrismaClient;
+  logger: Logger;
+  pubsub: PubSub;
+  events: EventStream;
+  /** The viewer look-up is part of the request, so it answers to the same deadline. */
+  requestTimeoutMs: number;
+};
+
+class ViewerTimeout extends Error {}
+
+export function createContextFactory(dependencies: Dependencies) {
+  const { prisma, logger, pubsub, events, verify, requestTimeoutMs } = dependencies;
   return async (initial: InitialContext): Promise<Context> => {
+    const requestId = requestIdOf(initial.request);
     try {
-      const viewer = await resolveViewer(credentialsOf(initial), dependencies.verify, dependencies.prisma);
-      const requestId = requestIdOf(initial.request);
-      const { prisma, logger, pubsub, events } = dependencies;
+      const viewer = await withDeadline(resolveViewer(credentialsOf(initial), verify, prisma), requestTimeoutMs);
       return { viewer, prisma, logger, pubsub, events, requestId };
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
@@ -40,8 +52,22 @@ export function createContextFactory(dependencies: { verify: TokenVerifier; pris
           },
         });
       }
+      if (error instanceof ViewerTimeout || isStatementTimeout(error)) throw requestTimeoutError();
       if (isDatabaseUnavailable(error)) throw databaseUnavailableError();
+      logger.error('unexpected error while resolving the viewer', {
+        requestId,
+        error: { name: (error as Error).name, message: (error as Error).message, stack: (error as Error).stack },
+      });
       throw error;
     }
   };
+}
+
+function withDeadline(lookup: Promise<Viewer>, timeoutMs: number): Promise<Viewer> {
+  if (timeoutMs <= 0) return lookup;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ViewerTimeout()), timeoutMs);
+  });
+  return Promise.race([lookup, deadline]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,7 @@
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
-import { isDatabaseUnavailable } from '../db/availability.js';
+import { isDatabaseUnavailable, isStatementTimeout } from '../db/availability.js';
 
 /**
  * The one place where thrown errors become responses. GraphQL errors the code
@@ -15,9 +15,8 @@ export function maskError(error: unknown, message: string, isDevelopment?: boole
   if (original instanceof PothosValidationError) {
     return createGraphQLError(original.message, { path, extensions: { code: 'BAD_USER_INPUT' } });
   }
-  if (!(original instanceof GraphQLError) && isDatabaseUnavailable(original)) {
-    return databaseUnavailableError(path);
-  }
+  if (!(original instanceof GraphQLError) && isStatementTimeout(original)) return requestTimeoutError(path);
+  if (!(original instanceof GraphQLError) && isDatabaseUnavailable(original)) return databaseUnavailableError(path);
   return yogaMaskError(error, message, isDevelopment);
 }
 
@@ -25,5 +24,12 @@ export function databaseUnavailableError(path?: ReadonlyArray<string | number>):
   return createGraphQLError('The database is unavailable; retry shortly.', {
     path,
     extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '2' } } },
+  });
+}
+
+export function requestTimeoutError(path?: ReadonlyArray<string | number>): GraphQLError {
+  return createGraphQLError('The request took too long and was cancelled; retry, or ask for less.', {
+    path,
+    extensions: { code: 'REQUEST_TIMEOUT', http: { status: 504 } },
   });
 }

@@ -1,3 +1,4 @@
+import { createGraphQLError } from 'graphql-yoga';
 import type { SessionEvent } from '../generated/prisma/client.js';
 import { announceCommitted } from '../modules/activity/publish.js';
 import { ChatSessionNode } from '../modules/session/session.type.js';
@@ -15,8 +16,24 @@ export function payloadSessionField<T extends SessionPayload>(t: PothosSchemaTyp
     type: ChatSessionNode,
     description: 'The session as it is after the change.',
     resolve: (query, payload, _args, context) =>
-      context.prisma.chatSession.findUniqueOrThrow({ ...query, where: { id: payload.sessionId } }),
+      readBack(() => context.prisma.chatSession.findUniqueOrThrow({ ...query, where: { id: payload.sessionId } })),
   });
+}
+
+/**
+ * Payload objects are read after the commit. If that read fails (the pool is exhausted,
+ * the database just went away), the change still happened: say so, so that a client
+ * does not retry a mutation that has no idempotency key.
+ */
+export async function readBack<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw createGraphQLError('The change was committed, but reading the result back failed; query it again.', {
+      originalError: error as Error,
+      extensions: { code: 'COMMITTED_RESULT_UNAVAILABLE', committed: true },
+    });
+  }
 }
 
 /** After the commit: announce the events, then hand the payload to the client. */

@@ -18,6 +18,11 @@ function stateOf(request: Request): RequestState {
   return state;
 }
 
+/** How long ago the request arrived, so later stages can share one deadline. */
+export function elapsedMs(request: Request | undefined): number {
+  return request ? performance.now() - stateOf(request).started : 0;
+}
+
 /** The request's id: the caller's `X-Request-Id` when it sent a sane one, else a new UUID. */
 export function requestIdOf(request: Request | undefined): string {
   return request ? stateOf(request).id : randomUUID();

@@ -41,6 +41,7 @@ export function redisRateLimiter(redis: Redis, logger: Logger): RateLimiter {
       const now = Date.now();
       const start = now - (now % WINDOW_MS);
       const redisKey = `rate:${key}:${start}`;
+      if (redis.status !== 'ready') return undefined;
       try {
         const [[, count]] = (await redis.multi().incr(redisKey).pexpire(redisKey, WINDOW_MS * 2).exec()) as [[null, number]];
         return count > limit ? Math.ceil((start + WINDOW_MS - now) / 1000) : undefined;

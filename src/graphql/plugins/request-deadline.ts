@@ -1,4 +1,5 @@
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { elapsedMs } from './observability.js';
 
 /**
  * An overall deadline for queries and mutations (subscriptions are long-lived by
@@ -10,6 +11,8 @@ export function requestDeadlinePlugin(timeoutMs: number): Plugin {
     onExecute({ executeFn, setExecuteFn }) {
       if (timeoutMs <= 0) return;
       setExecuteFn(async (args) => {
+        // One deadline for the whole request: authentication already used some of it.
+        const remaining = Math.max(0, timeoutMs - elapsedMs((args.contextValue as { request?: Request }).request));
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<{ errors: Error[] }>((resolve) => {
           timer = setTimeout(
@@ -21,7 +24,7 @@ export function requestDeadlinePlugin(timeoutMs: number): Plugin {
                   }),
                 ],
               }),
-            timeoutMs,
+            remaining,
           );
         });
         try {

@@ -17,6 +17,8 @@ export type EventScope = {
 };
 
 const BATCH = 500;
+/** Listener calls between yields to the event loop. */
+const FAN_OUT_SLICE = 200;
 /** Events a slow subscriber may fall behind by before it is cut off (it resumes from its cursor). */
 const SUBSCRIBER_BACKLOG = 5_000;
 
@@ -98,9 +100,16 @@ export class EventStream {
   private async readNewEvents(): Promise<void> {
     for (;;) {
       const batch = await this.read({ id: { gt: this.position } });
+      let calls = 0;
       for (const event of batch) {
         this.position = event.id;
-        for (const listener of this.listeners) listener(event);
+        // A snapshot: a subscriber that joins mid-event gets that event from its replay.
+        for (const listener of [...this.listeners]) {
+          listener(event);
+          // Fanning one event out to thousands of sockets must not starve the writers'
+          // commits and every other request on this event loop.
+          if (++calls % FAN_OUT_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
       }
       if (batch.length < BATCH) return;
     }

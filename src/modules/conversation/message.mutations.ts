@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { defineMutation } from '../../graphql/mutation.js';
-import { committed, payloadSessionField, type SessionPayload } from '../../graphql/payloads.js';
+import { committed, payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
 import { ChatSessionNode } from '../session/session.type.js';
 import { MessageNode, SenderTypeEnum } from './conversation.type.js';
 import { recordMessage } from './message.service.js';
@@ -25,7 +25,7 @@ const RecordMessagePayload = builder
       message: t.prismaField({
         type: MessageNode,
         resolve: (query, payload, _args, context) =>
-          context.prisma.message.findUniqueOrThrow({ ...query, where: { id: payload.messageId } }),
+          readBack(() => context.prisma.message.findUniqueOrThrow({ ...query, where: { id: payload.messageId } })),
       }),
       created: t.exposeBoolean('created', { description: 'False for a re-delivered externalId.' }),
     }),

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { defineMutation } from '../../graphql/mutation.js';
-import { committed, payloadSessionField, type SessionPayload } from '../../graphql/payloads.js';
+import { committed, payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
 import { QuoteNode } from '../quote/quote.type.js';
 import { ChatSessionNode } from '../session/session.type.js';
 import { generateProposal, sendProposal } from './proposal.service.js';
@@ -15,7 +15,7 @@ function proposalPayload(name: string) {
       proposal: t.prismaField({
         type: ProposalNode,
         resolve: (query, payload, _args, context) =>
-          context.prisma.proposal.findUniqueOrThrow({ ...query, where: { id: payload.proposalId } }),
+          readBack(() => context.prisma.proposal.findUniqueOrThrow({ ...query, where: { id: payload.proposalId } })),
       }),
     }),
   });

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { defineMutation } from '../../graphql/mutation.js';
-import { committed, payloadSessionField, type SessionPayload } from '../../graphql/payloads.js';
+import { committed, payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
 import { ChatSessionNode } from '../session/session.type.js';
 import { type QuoteOutcome, receiveQuote, selectPrimaryQuote } from './quote.service.js';
 import { QuoteNode } from './quote.type.js';
@@ -50,12 +50,12 @@ const ReceiveQuotePayload = builder
         type: [ChatSessionNode],
         description: 'The sessions that recorded the quote.',
         resolve: (query, payload, _args, context) =>
-          context.prisma.chatSession.findMany({ ...query, where: { id: { in: payload.sessionIds } }, orderBy: { id: 'asc' } }),
+          readBack(() => context.prisma.chatSession.findMany({ ...query, where: { id: { in: payload.sessionIds } }, orderBy: { id: 'asc' } })),
       }),
       quote: t.prismaField({
         type: QuoteNode,
         resolve: (query, payload, _args, context) =>
-          context.prisma.quote.findUniqueOrThrow({ ...query, where: { id: payload.quoteId } }),
+          readBack(() => context.prisma.quote.findUniqueOrThrow({ ...query, where: { id: payload.quoteId } })),
       }),
       outcome: t.field({ type: QuoteOutcomeEnum, resolve: (payload) => payload.outcome }),
     }),

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { defineMutation } from '../../graphql/mutation.js';
-import { committed, payloadSessionField, type SessionPayload } from '../../graphql/payloads.js';
+import { committed, payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
 import { ClientNode } from '../client/client.type.js';
 import { ChatSessionNode } from '../session/session.type.js';
 import { captureTripRequest } from './trip-request.service.js';
@@ -37,7 +37,7 @@ const CaptureTripRequestPayload = builder
       request: t.prismaField({
         type: TripRequestNode,
         resolve: (query, payload, _args, context) =>
-          context.prisma.tripRequest.findUniqueOrThrow({ ...query, where: { id: payload.requestId } }),
+          readBack(() => context.prisma.tripRequest.findUniqueOrThrow({ ...query, where: { id: payload.requestId } })),
       }),
     }),
   });

@@ -1,0 +1,467 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { signToken } from '../src/auth/tokens.js';
+import { loadConfig } from '../src/config.js';
+import type { Agent } from '../src/generated/prisma/client.js';
+import { encodeEventCursor } from '../src/modules/activity/event-cursor.js';
+import { graphql } from './generated/index.js';
+import { createAgent, createSessionGraph, unique } from './harness/factories.js';
+import {
+  hasPostgresBinaries,
+  type ProvidedDatabase,
+  pause,
+  provideDatabase,
+  type ServerProcess,
+  startServerProcess,
+} from './harness/services.js';
+
+/**
+ * SIGTERM under load: requests already being served finish and succeed, subscribers get
+ * a clean completion on both transports, new connections are refused, and the process
+ * exits 0 in bounded time. The in-flight requests are made slow on purpose: the test
+ * holds an exclusive lock on `messages`, which every one of them reads, until after
+ * the signal, so "in flight at SIGTERM" is a fact checked in pg_stat_activity, not a guess.
+ */
+const JWT_SECRET = randomBytes(32).toString('hex');
+const auth = loadConfig({ NODE_ENV: 'test', JWT_SECRET }).auth;
+/**
+ * Generous, because it also bounds how long the drain takes: a response finished after
+ * SIGTERM still says `Connection: keep-alive`, and its socket stays open until the client
+ * drops it (undici: ~3 s) or this timeout force-closes it.
+ */
+const SHUTDOWN_TIMEOUT_MS = 8_000;
+/** How long the lock keeps the in-flight requests waiting after SIGTERM. */
+const HELD_AFTER_SIGNAL_MS = 1_500;
+const SESSIONS = 20;
+const hasDatabase = hasPostgresBinaries || Boolean(process.env['TEST_DATABASE_URL']);
+
+const BigPage = graphql(`
+  query ShutdownBigPage {
+    sessions(first: 20) {
+      totalCount
+      edges {
+        node {
+          id status currentStep messageCount quotesReceivedCount
+          agent { id email }
+          conversation { id messages(first: 10) { totalCount edges { node { id content senderType createdAt } } } }
+          request { id passengers legs { sequence departureAirport arrivalAirport departureAt } quotes(first: 10) { edges { node { id totalPrice operator { name } } } } }
+          primaryQuote { id totalPrice }
+          proposal { id number total status }
+        }
+      }
+    }
+  }
+`);
+
+const RecordMessage = graphql(`
+  mutation ShutdownRecordMessage($input: RecordMessageInput!) {
+    recordMessage(input: $input) { __typename ... on RecordMessagePayload { created recorded: message { id } } ... on Error { message } }
+  }
+`);
+
+const SessionEvents = graphql(`
+  subscription ShutdownSessionEvents($sessionId: ID!, $after: String) {
+    sessionEvents(sessionId: $sessionId, after: $after) { id cursor type }
+  }
+`);
+
+const ActivityFeed = graphql(`
+  subscription ShutdownActivityFeed($after: String) {
+    activityFeed(after: $after) { id cursor type }
+  }
+`);
+
+const globalIdOf = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`).toString('base64');
+
+type Outcome = {
+  status: number | 'network-error';
+  body: { data?: unknown; errors?: unknown[] } | undefined;
+  detail?: string;
+  finishedAt: number;
+};
+
+async function post<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+  token: string,
+): Promise<Outcome> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      signal: AbortSignal.timeout(20_000),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: JSON.parse(text), finishedAt: performance.now() };
+  } catch (error) {
+    return {
+      status: 'network-error',
+      body: undefined,
+      detail: String((error as Error).cause ?? error),
+      finishedAt: performance.now(),
+    };
+  }
+}
+
+/** A graphql-ws subscription that tells a server `complete` apart from an error or a dropped socket. */
+function wsSubscription<V>(url: string, token: string, document: TypedDocumentNode<unknown, V>, variables: V) {
+  const state = { results: 0, errors: [] as string[], completed: false, closeCode: undefined as number | undefined };
+  let closed: (code: number) => void = () => {};
+  const socketClosed = new Promise<number>((resolve) => {
+    closed = resolve;
+  });
+  let ended: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => {},
+    connectionParams: { authorization: `Bearer ${token}` },
+    on: {
+      closed: (event) => {
+        state.closeCode = (event as { code: number }).code;
+        closed(state.closeCode);
+      },
+    },
+  });
+  client.subscribe(
+    { query: print(document), variables: variables as Record<string, unknown> },
+    {
+      next: (result) => {
+        if (result.errors) state.errors.push(JSON.stringify(result.errors));
+        else state.results += 1;
+      },
+      error: (error) => {
+        state.errors.push(error instanceof Error ? error.message : JSON.stringify(error));
+        ended();
+      },
+      complete: () => {
+        state.completed = true;
+        ended();
+      },
+    },
+  );
+  return { state, finished, socketClosed, dispose: () => client.dispose() };
+}
+
+/** SSE as yoga serves it; records whether the stream ended with `event: complete`, cleanly or with an error. */
+async function sseSubscription<V>(url: string, token: string, document: TypedDocumentNode<unknown, V>, variables: V) {
+  const abort = new AbortController();
+  const response = await fetch(url, {
+    method: 'POST',
+    signal: abort.signal,
+    headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  const state = {
+    status: response.status,
+    results: 0,
+    errors: [] as string[],
+    sawComplete: false,
+    endedCleanly: false,
+    failure: undefined as string | undefined,
+  };
+  const finished = (async () => {
+    const decoder = new TextDecoder();
+    let pending = '';
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        pending += decoder.decode(chunk, { stream: true });
+        for (let boundary = pending.indexOf('\n\n'); boundary !== -1; boundary = pending.indexOf('\n\n')) {
+          const message = pending.slice(0, boundary);
+          pending = pending.slice(boundary + 2);
+          if (/^event: complete$/m.test(message)) state.sawComplete = true;
+          const data = message
+            .split('\n')
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).trim())
+            .join('\n');
+          if (!data) continue;
+          const result = JSON.parse(data) as { errors?: unknown };
+          if (result.errors) state.errors.push(JSON.stringify(result.errors));
+          else state.results += 1;
+        }
+      }
+      state.endedCleanly = true;
+    } catch (error) {
+      state.failure = String((error as Error).cause ?? error);
+    }
+  })();
+  return { state, finished, close: () => abort.abort() };
+}
+
+/** True when nothing accepts a new TCP connection on the port. */
+function refusesConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+/** A new HTTP request on a new connection (no pooled keep-alive socket); resolves with the status or the error code. */
+function freshHttpRequest(origin: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const outgoing = httpRequest(`${origin}/healthz`, { agent: false, timeout: 5_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    outgoing.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    outgoing.end();
+  });
+}
+
+describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
+  let provided: ProvidedDatabase;
+  let server: ServerProcess;
+  let agent: Agent;
+  let locker: pg.Client | undefined;
+  let observer: pg.Client | undefined;
+  const sessionIds: string[] = [];
+
+  beforeAll(async () => {
+    provided = await provideDatabase();
+    agent = await createAgent(provided.database.prisma);
+    for (let batch = 0; batch < SESSIONS; batch += 5) {
+      const graphs = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          createSessionGraph(provided.database.prisma, agent, { messages: 12, quotes: 4 }),
+        ),
+      );
+      sessionIds.push(...graphs.map(({ session }) => globalIdOf('ChatSession', session.id)));
+    }
+    server = await startServerProcess('server', {
+      DATABASE_URL: provided.url,
+      JWT_SECRET,
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      DATABASE_POOL_SIZE: '20',
+      RATE_LIMIT_PER_MINUTE: '0',
+      SERVICE_RATE_LIMIT_PER_MINUTE: '0',
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all([locker?.end(), observer?.end()].map((ending) => ending?.catch(() => {})));
+    if (server?.alive()) server.child.kill('SIGKILL');
+    await provided?.drop();
+  });
+
+  it('finishes in-flight requests, completes subscriptions cleanly, refuses new connections and exits 0', async () => {
+    const agentToken = await signToken(auth, { subject: agent.authSubject });
+    const serviceToken = await signToken(auth, { subject: 'service:shutdown-test', service: true });
+    const port = Number(new URL(server.origin).port);
+    const watched = sessionIds[0] ?? '';
+
+    // Warm up, and see what a page costs unhindered.
+    const warm = performance.now();
+    const warmPage = await post(server.url, BigPage, {}, agentToken);
+    expect(warmPage.body?.errors, JSON.stringify(warmPage.body)).toBeUndefined();
+    const pageMs = performance.now() - warm;
+
+    // Live subscriptions on both transports: each replays the stored SESSION_STARTED first,
+    // so one result means it is live.
+    const wsEvents = wsSubscription(server.url, agentToken, SessionEvents, {
+      sessionId: watched,
+      after: encodeEventCursor(0n),
+    });
+    const wsFeed = wsSubscription(server.url, agentToken, ActivityFeed, { after: encodeEventCursor(0n) });
+    const sseEvents = await sseSubscription(server.url, agentToken, SessionEvents, {
+      sessionId: watched,
+      after: encodeEventCursor(0n),
+    });
+    expect(sseEvents.state.status).toBe(200);
+    for (let waited = 0; waited < 10_000; waited += 50) {
+      if (wsEvents.state.results >= 1 && wsFeed.state.results >= SESSIONS && sseEvents.state.results >= 1) break;
+      await pause(50);
+    }
+    expect([wsEvents.state.results, wsFeed.state.results, sseEvents.state.results]).toEqual([1, SESSIONS, 1]);
+
+    // Hold every reader and writer of `messages` back, then send them in.
+    const lock = new pg.Client({ connectionString: provided.url });
+    const watch = new pg.Client({ connectionString: provided.url });
+    [locker, observer] = [lock, watch];
+    for (const client of [lock, watch]) {
+      client.on('error', () => {});
+      await client.connect();
+    }
+    await lock.query('BEGIN');
+    await lock.query('LOCK TABLE messages IN ACCESS EXCLUSIVE MODE');
+    const pages = Array.from({ length: 4 }, () => post(server.url, BigPage, {}, agentToken));
+    const externalIds = sessionIds.slice(1, 4).map(() => unique('drain-msg-'));
+    const mutations = externalIds.map((externalId, index) =>
+      post(
+        server.url,
+        RecordMessage,
+        {
+          input: {
+            sessionId: sessionIds[index + 1] ?? '',
+            senderType: 'OPERATOR',
+            content: 'in flight at SIGTERM',
+            externalId,
+          },
+        },
+        serviceToken,
+      ),
+    );
+    const waitingOnLock = async () =>
+      Number(
+        // From outside the locking transaction: pg_stat_activity is a snapshot per transaction.
+        (
+          await watch.query<{ waiting: string }>(
+            "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          )
+        ).rows[0]?.waiting ?? 0,
+      );
+    let waiting = 0;
+    for (let waited = 0; waited < 10_000 && waiting < pages.length + mutations.length; waited += 50) {
+      waiting = await waitingOnLock();
+      if (waiting < pages.length + mutations.length) await pause(50);
+    }
+    expect(waiting, 'requests blocked in the database before SIGTERM').toBe(pages.length + mutations.length);
+
+    // SIGTERM while all seven are in flight.
+    const signalledAt = performance.now();
+    server.child.kill('SIGTERM');
+    let exitedAt = Number.NaN;
+    void server.exited.then(() => {
+      exitedAt = performance.now();
+    });
+
+    // New connections are refused while the process is still draining.
+    let refusedAfterMs = Number.NaN;
+    for (let waited = 0; waited < 2_000; waited += 20) {
+      if (await refusesConnections(port)) {
+        refusedAfterMs = performance.now() - signalledAt;
+        break;
+      }
+      await pause(20);
+    }
+    const freshRequest = await freshHttpRequest(server.origin);
+    const freshSocket = await new Promise<string>((resolve) => {
+      const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.once('open', () => {
+        socket.close();
+        resolve('open');
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    });
+    const stillDraining = server.alive();
+
+    // Subscribers complete without waiting for the in-flight requests.
+    await Promise.all([
+      wsEvents.finished,
+      wsFeed.finished,
+      sseEvents.finished,
+      wsEvents.socketClosed,
+      wsFeed.socketClosed,
+    ]);
+    const subscriptionsEndedAfterMs = performance.now() - signalledAt;
+
+    const heldFor = HELD_AFTER_SIGNAL_MS - (performance.now() - signalledAt);
+    if (heldFor > 0) await pause(heldFor);
+    const stillDrainingAtRelease = server.alive();
+    await lock.query('COMMIT');
+    const releasedAt = performance.now();
+
+    const pageOutcomes = await Promise.all(pages);
+    const mutationOutcomes = await Promise.all(mutations);
+    const exit = await Promise.race([server.exited, pause(SHUTDOWN_TIMEOUT_MS + 5_000).then(() => 'timeout' as const)]);
+    if (exit === 'timeout') server.child.kill('SIGKILL');
+
+    const figures = {
+      unhinderedPageMs: Math.round(pageMs),
+      refusedNewConnectionsAfterMs: Math.round(refusedAfterMs),
+      subscriptionsEndedAfterMs: Math.round(subscriptionsEndedAfterMs),
+      lockReleasedAfterMs: Math.round(releasedAt - signalledAt),
+      lastInFlightAnsweredAfterMs: Math.round(
+        Math.max(...[...pageOutcomes, ...mutationOutcomes].map((outcome) => outcome.finishedAt)) - signalledAt,
+      ),
+      exitedAfterMs: Math.round(exitedAt - signalledAt),
+      exitedAfterLastAnswerMs: Math.round(
+        exitedAt - Math.max(...[...pageOutcomes, ...mutationOutcomes].map((outcome) => outcome.finishedAt)),
+      ),
+    };
+    console.info(`SIGTERM drain figures: ${JSON.stringify(figures)}`);
+    const context = `${JSON.stringify(figures)}\n${server.output()}`;
+
+    // New connections: refused soon after the signal, while the old ones were still served.
+    expect(stillDraining, context).toBe(true);
+    expect(stillDrainingAtRelease, context).toBe(true);
+    expect(refusedAfterMs, context).toBeLessThan(1_000);
+    expect(freshRequest).toBe('ECONNREFUSED');
+    expect(freshSocket).toBe('ECONNREFUSED');
+
+    // Subscriptions: a clean `complete` on WebSocket (then 1001 going away) and `event: complete` on SSE.
+    for (const ws of [wsEvents, wsFeed]) {
+      expect(ws.state, context).toMatchObject({ completed: true, errors: [], closeCode: 1001 });
+    }
+    expect(sseEvents.state, context).toMatchObject({
+      sawComplete: true,
+      endedCleanly: true,
+      errors: [],
+      failure: undefined,
+    });
+
+    // In-flight requests: none was cut short, every one succeeded after the lock let go.
+    const answeredBeforeRelease = [...pageOutcomes, ...mutationOutcomes].filter(
+      (outcome) => outcome.finishedAt < releasedAt,
+    );
+    expect(answeredBeforeRelease, 'answered while the lock still held them').toEqual([]);
+    for (const outcome of pageOutcomes) {
+      expect({ status: outcome.status, errors: outcome.body?.errors, detail: outcome.detail }, context).toEqual({
+        status: 200,
+        errors: undefined,
+        detail: undefined,
+      });
+      const page = outcome.body?.data as {
+        sessions: { totalCount: number; edges: Array<{ node: { conversation: { messages: { edges: unknown[] } } } }> };
+      };
+      expect(page.sessions.totalCount).toBe(SESSIONS);
+      expect(page.sessions.edges).toHaveLength(SESSIONS);
+      expect(page.sessions.edges.every((edge) => edge.node.conversation.messages.edges.length === 10)).toBe(true);
+    }
+    for (const outcome of mutationOutcomes) {
+      expect({ status: outcome.status, errors: outcome.body?.errors, detail: outcome.detail }, context).toEqual({
+        status: 200,
+        errors: undefined,
+        detail: undefined,
+      });
+      const payload = (outcome.body?.data as { recordMessage: { __typename: string; created: boolean } } | undefined)
+        ?.recordMessage;
+      expect(payload).toMatchObject({
+        __typename: 'RecordMessagePayload',
+        created: true,
+      });
+    }
+    expect(await provided.database.prisma.message.count({ where: { externalId: { in: externalIds } } })).toBe(
+      externalIds.length,
+    );
+
+    // Exit 0 within the shutdown timeout plus a margin.
+    expect(exit, context).toEqual({ code: 0, signal: null });
+    expect(exitedAt - signalledAt, context).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2_000);
+
+    await Promise.all([wsEvents.dispose(), wsFeed.dispose()]);
+    sseEvents.close();
+  });
+});
