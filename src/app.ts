@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './logger.js';
 import { EventStream } from './modules/activity/event-stream.js';
 import { createAppPubSub, type PubSub } from './pubsub.js';
 import { Redis } from 'ioredis';
+import { inputSanityPlugin } from './graphql/plugins/input-sanity.js';
 import { queryLimitsPlugin } from './graphql/plugins/limits.js';
 import { observabilityPlugin } from './graphql/plugins/observability.js';
 import { productionPlugins } from './graphql/plugins/production.js';
@@ -99,6 +100,7 @@ export async function createApp({
       observabilityPlugin(logger),
       ...(config.trustedDocumentsManifest ? [trustedDocumentsPlugin(config.trustedDocumentsManifest)] : []),
       ...productionPlugins(config),
+      inputSanityPlugin(),
       queryLimitsPlugin(config.limits),
       rateLimitPlugin(config.limits, limiter),
       requestDeadlinePlugin(config.limits.requestTimeoutMs),

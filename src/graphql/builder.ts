@@ -7,6 +7,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type { Context } from './context.js';
+import { decodeCheckedGlobalID } from './global-ids.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
 import type { DateTimeScalar, DecimalScalar, JsonScalar } from './scalar-types.js';
 
@@ -48,6 +49,7 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    decodeGlobalID: decodeCheckedGlobalID,
   },
 });
 

@@ -3,11 +3,20 @@ import { GraphQLError } from 'graphql';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type ConnectionArgs = { first?: number | null; last?: number | null; after?: string | null; before?: string | null };
+
 /**
- * Pothos would silently clamp an oversized page; a client asking for 500 rows
- * and getting 100 would think it had everything, so it is refused instead.
+ * Checks a connection's arguments before any SQL (Pothos calls it while planning
+ * every paginated field), and answers its maximum page size.
+ *
+ * An oversized page is refused, not clamped: a client asking for 500 rows and getting
+ * 100 would think it had everything. A cursor must be one this server handed out
+ * (Pothos' `GPC:` prefix around a UUID or an integer); anything else is bad input
+ * rather than a malformed value in SQL.
  */
-export function maxPageSize(args: { first?: number | null; last?: number | null }): number {
+export function maxPageSize(args: ConnectionArgs): number {
   for (const name of ['first', 'last'] as const) {
     const size = args[name];
     if (size != null && size > MAX_PAGE_SIZE) {
@@ -16,5 +25,20 @@ export function maxPageSize(args: { first?: number | null; last?: number | null 
       });
     }
   }
+  for (const name of ['after', 'before'] as const) {
+    const cursor = args[name];
+    if (cursor != null && !isOwnCursor(cursor)) {
+      throw new GraphQLError(`\`${name}\` is not a cursor from this connection.`, {
+        extensions: { code: 'BAD_USER_INPUT', argument: name },
+      });
+    }
+  }
   return MAX_PAGE_SIZE;
+}
+
+function isOwnCursor(cursor: string): boolean {
+  const decoded = Buffer.from(cursor, 'base64').toString('utf8');
+  const string = /^GPC:S:(.*)$/s.exec(decoded);
+  if (string) return UUID.test(string[1] ?? '');
+  return /^GPC:[NI]:\d{1,19}$/.test(decoded);
 }

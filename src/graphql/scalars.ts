@@ -5,12 +5,16 @@ import { builder } from './builder.js';
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
 
+// What a charter can plausibly involve, and safely inside PostgreSQL's timestamptz range.
+const EARLIEST = Date.UTC(1900, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31);
+
 function parseDateTime(value: unknown): Date {
   if (typeof value === 'string' && ISO_DATE_TIME.test(value)) {
     const date = new Date(value);
-    if (!Number.isNaN(date.getTime())) return date;
+    if (!Number.isNaN(date.getTime()) && date.getTime() >= EARLIEST && date.getTime() <= LATEST) return date;
   }
-  throw new GraphQLError('DateTime must be an ISO-8601 string with a time zone, e.g. 2026-12-01T14:30:00Z.', {
+  throw new GraphQLError('DateTime must be an ISO-8601 string with a time zone between 1900 and 9999, e.g. 2026-12-01T14:30:00Z.', {
     extensions: { code: 'BAD_USER_INPUT' },
   });
 }
