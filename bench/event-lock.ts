@@ -43,7 +43,9 @@ async function main() {
     await applyMigrations(database.adapterFactory);
     await database.close();
     const sessions = await createSessions(pool);
-    console.log(`event append path · ${clients} connections · ${sessionCount} sessions · ${rounds} × ${seconds} s per mode`);
+    console.log(
+      `event append path · ${clients} connections · ${sessionCount} sessions · ${rounds} × ${seconds} s per mode`,
+    );
     console.log('mode          transactions/s  p50 ms  p99 ms');
     const results: Record<string, number[]> = { 'with lock': [], 'without lock': [] };
     for (let round = 0; round < rounds; round++) {
@@ -51,13 +53,17 @@ async function main() {
         const { perSecond, p50, p99 } = await measure(pool, sessions, withLock);
         const mode = withLock ? 'with lock' : 'without lock';
         results[mode]?.push(perSecond);
-        console.log(`${mode.padEnd(13)} ${perSecond.toFixed(0).padStart(14)} ${p50.toFixed(1).padStart(7)} ${p99.toFixed(1).padStart(7)}`);
+        console.log(
+          `${mode.padEnd(13)} ${perSecond.toFixed(0).padStart(14)} ${p50.toFixed(1).padStart(7)} ${p99.toFixed(1).padStart(7)}`,
+        );
       }
     }
     const mean = (list: number[] = []) => list.reduce((sum, value) => sum + value, 0) / Math.max(1, list.length);
     const withLock = mean(results['with lock']);
     const without = mean(results['without lock']);
-    console.log(`mean: with lock ${withLock.toFixed(0)}/s, without ${without.toFixed(0)}/s: the lock costs ${(100 * (1 - withLock / without)).toFixed(1)} % of write throughput`);
+    console.log(
+      `mean: with lock ${withLock.toFixed(0)}/s, without ${without.toFixed(0)}/s: the lock costs ${(100 * (1 - withLock / without)).toFixed(1)} % of write throughput`,
+    );
   } finally {
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -67,17 +73,22 @@ async function main() {
 
 async function createSessions(pool: pg.Pool): Promise<Array<{ id: string; agentId: string }>> {
   const agentId = randomUUID();
-  await pool.query(`INSERT INTO iso_agents (id, auth_subject, email, full_name, updated_at) VALUES ($1, $2, $3, 'Bench', now())`, [
-    agentId,
-    `bench|${agentId}`,
-    `${agentId}@bench.test`,
-  ]);
+  await pool.query(
+    `INSERT INTO iso_agents (id, auth_subject, email, full_name, updated_at) VALUES ($1, $2, $3, 'Bench', now())`,
+    [agentId, `bench|${agentId}`, `${agentId}@bench.test`],
+  );
   const sessions = [];
   for (let index = 0; index < sessionCount; index++) {
     const conversationId = randomUUID();
     const id = randomUUID();
-    await pool.query(`INSERT INTO conversations (id, iso_agent_id, updated_at) VALUES ($1, $2, now())`, [conversationId, agentId]);
-    await pool.query(`INSERT INTO chat_sessions (id, conversation_id, iso_agent_id, updated_at) VALUES ($1, $2, $3, now())`, [id, conversationId, agentId]);
+    await pool.query(`INSERT INTO conversations (id, iso_agent_id, updated_at) VALUES ($1, $2, now())`, [
+      conversationId,
+      agentId,
+    ]);
+    await pool.query(
+      `INSERT INTO chat_sessions (id, conversation_id, iso_agent_id, updated_at) VALUES ($1, $2, $3, now())`,
+      [id, conversationId, agentId],
+    );
     sessions.push({ id, agentId });
   }
   return sessions;
@@ -92,10 +103,10 @@ async function transaction(client: pg.PoolClient, session: { id: string; agentId
     [session.id],
   );
   if (withLock) await client.query(`SELECT pg_advisory_xact_lock(${EVENT_STREAM_LOCK})`);
-  await client.query(`INSERT INTO session_events (session_id, iso_agent_id, type, data) VALUES ($1, $2, 'MESSAGE_RECORDED', '{}')`, [
-    session.id,
-    session.agentId,
-  ]);
+  await client.query(
+    `INSERT INTO session_events (session_id, iso_agent_id, type, data) VALUES ($1, $2, 'MESSAGE_RECORDED', '{}')`,
+    [session.id, session.agentId],
+  );
   await client.query('COMMIT');
 }
 
@@ -119,7 +130,8 @@ async function measure(pool: pg.Pool, sessions: Array<{ id: string; agentId: str
     }),
   );
   latencies.sort((a, b) => a - b);
-  const at = (quantile: number) => latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))] ?? 0;
+  const at = (quantile: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))] ?? 0;
   return { perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99) };
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { execute as graphqlExecute, subscribe as graphqlSubscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin } from 'graphql-yoga';
+import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
 import { createTokenVerifier, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -10,11 +11,6 @@ import type { Database } from './db/database.js';
 import type { Context } from './graphql/context.js';
 import { createContextFactory, credentialsOf } from './graphql/context-factory.js';
 import { maskError } from './graphql/errors-mask.js';
-import { schema } from './graphql/schema.js';
-import { createLogger, type Logger } from './logger.js';
-import { EventStream } from './modules/activity/event-stream.js';
-import { createAppPubSub, type PubSub } from './pubsub.js';
-import { Redis } from 'ioredis';
 import { inputSanityPlugin } from './graphql/plugins/input-sanity.js';
 import { queryLimitsPlugin } from './graphql/plugins/limits.js';
 import { observabilityPlugin } from './graphql/plugins/observability.js';
@@ -22,6 +18,10 @@ import { productionPlugins } from './graphql/plugins/production.js';
 import { memoryRateLimiter, rateLimitPlugin, redisRateLimiter } from './graphql/plugins/rate-limit.js';
 import { requestDeadlinePlugin } from './graphql/plugins/request-deadline.js';
 import { trustedDocumentsPlugin } from './graphql/plugins/trusted-documents.js';
+import { schema } from './graphql/schema.js';
+import { createLogger, type Logger } from './logger.js';
+import { EventStream } from './modules/activity/event-stream.js';
+import { createAppPubSub, type PubSub } from './pubsub.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The demo agent GraphiQL signs in as during development. */
@@ -65,7 +65,9 @@ export async function createApp({
         retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
       })
     : undefined;
-  rateLimitRedis?.on('error', (error: Error) => logger.warn('redis connection error', { client: 'rate-limit', error: error.message }));
+  rateLimitRedis?.on('error', (error: Error) =>
+    logger.warn('redis connection error', { client: 'rate-limit', error: error.message }),
+  );
   // Serve only once shared counting works, so a fresh instance cannot be a way around the limit.
   if (rateLimitRedis) await untilReady(rateLimitRedis, 5_000, logger);
   const limiter = rateLimitRedis ? redisRateLimiter(rateLimitRedis, logger) : memoryRateLimiter();
@@ -110,7 +112,10 @@ export async function createApp({
   const server = createServer(yoga);
   const sockets = new WebSocketServer({ server, path: GRAPHQL_PATH });
   const expiryTimers = new WeakMap<object, NodeJS.Timeout>();
-  const socketServer = useServer<Record<string, unknown>, { request: unknown; socket: { close(code: number, reason: string): void } }>(
+  const socketServer = useServer<
+    Record<string, unknown>,
+    { request: unknown; socket: { close(code: number, reason: string): void } }
+  >(
     {
       // Refuse a missing or bad token at connection time, and close the socket when it
       // expires, so the client reconnects with a fresh one.
@@ -227,4 +232,3 @@ function readinessPlugin(database: Database): Plugin {
     },
   };
 }
-

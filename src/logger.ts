@@ -7,11 +7,13 @@ const order: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30,
 export type Logger = Record<Level, (message: string, fields?: Record<string, unknown>) => void>;
 
 export function createLogger(level: Level | 'silent'): Logger {
-  const write = (entryLevel: Level) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (order[entryLevel] < order[level]) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: entryLevel, message, ...fields }, jsonSafe);
-    (entryLevel === 'error' || entryLevel === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
-  };
+  const write =
+    (entryLevel: Level) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (order[entryLevel] < order[level]) return;
+      const line = JSON.stringify({ time: new Date().toISOString(), level: entryLevel, message, ...fields }, jsonSafe);
+      (entryLevel === 'error' || entryLevel === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 

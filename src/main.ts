@@ -18,7 +18,9 @@ async function main() {
   process.stdout.write(`\nGraphiQL: ${url}\n`);
   if (config.env !== 'production' && config.auth.usesDevelopmentSecret) {
     const token = await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' });
-    process.stdout.write(`Token for agent1@example.com (GraphiQL already sends it):\nAuthorization: Bearer ${token}\n\n`);
+    process.stdout.write(
+      `Token for agent1@example.com (GraphiQL already sends it):\nAuthorization: Bearer ${token}\n\n`,
+    );
   }
 
   let stopping = false;

@@ -25,7 +25,10 @@ export function createAppPubSub(redisUrl: string | undefined, logger: Logger): P
   };
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
-  for (const [name, client] of [['publish', publishClient], ['subscribe', subscribeClient]] as const) {
+  for (const [name, client] of [
+    ['publish', publishClient],
+    ['subscribe', subscribeClient],
+  ] as const) {
     client.on('error', (error: Error) => logger.warn('redis connection error', { client: name, error: error.message }));
   }
   const redisTarget = createRedisEventTarget({ publishClient, subscribeClient });
@@ -38,7 +41,9 @@ export function createAppPubSub(redisUrl: string | undefined, logger: Logger): P
       const detail = (event as CustomEvent).detail;
       publishClient
         .publish(event.type, detail === undefined ? '' : JSON.stringify(detail))
-        .catch((error: Error) => logger.warn('redis publish failed; subscribers catch up by polling', { error: error.message }));
+        .catch((error: Error) =>
+          logger.warn('redis publish failed; subscribers catch up by polling', { error: error.message }),
+        );
       return true;
     },
   };

@@ -56,7 +56,9 @@ beforeAll(async () => {
   other = await createAgent(database.prisma);
   admin = await createAgent(database.prisma, 'ADMIN');
   for (let index = 0; index < 50; index++) {
-    await createSessionGraph(database.prisma, owner, { subject: index === 7 ? 'Gulfstream to ASPEN ski week' : undefined });
+    await createSessionGraph(database.prisma, owner, {
+      subject: index === 7 ? 'Gulfstream to ASPEN ski week' : undefined,
+    });
   }
   await createSessionGraph(database.prisma, other);
 });
@@ -74,7 +76,9 @@ describe('the nested session page', () => {
       // Resolve the viewer first so its look-up is not counted with the page.
       database.statements.length = 0;
       const data = await expectData(server.url, SessionPage, { first }, token);
-      const viewerLookups = database.statements.filter((sql) => sql.includes('"iso_agents"') && !sql.includes('chat_sessions')).length;
+      const viewerLookups = database.statements.filter(
+        (sql) => sql.includes('"iso_agents"') && !sql.includes('chat_sessions'),
+      ).length;
       counts[first] = database.statements.length - viewerLookups;
       expect(data.sessions.edges).toHaveLength(first);
       const node = data.sessions.edges[0]?.node;
@@ -91,7 +95,12 @@ describe('the nested session page', () => {
   it('pages with cursors without overlap and reports totalCount', async () => {
     const token = await server.tokenFor(owner.authSubject);
     const first = await expectData(server.url, SessionPage, { first: 30 }, token);
-    const second = await expectData(server.url, SessionPage, { first: 30, after: first.sessions.pageInfo.endCursor }, token);
+    const second = await expectData(
+      server.url,
+      SessionPage,
+      { first: 30, after: first.sessions.pageInfo.endCursor },
+      token,
+    );
     const ids = [...first.sessions.edges, ...second.sessions.edges].map((edge) => edge.node.id);
     expect(first.sessions.totalCount).toBe(50);
     expect(new Set(ids).size).toBe(50);
@@ -132,9 +141,19 @@ describe('who may see what', () => {
 
   it('lets only admins filter by agent', async () => {
     const agentId = Buffer.from(`Agent:${other.id}`).toString('base64');
-    const asAgent = await execute(server.url, SessionPage, { first: 5, filter: { agentId } }, await server.tokenFor(owner.authSubject));
+    const asAgent = await execute(
+      server.url,
+      SessionPage,
+      { first: 5, filter: { agentId } },
+      await server.tokenFor(owner.authSubject),
+    );
     expect(asAgent.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
-    const asAdmin = await expectData(server.url, SessionPage, { first: 5, filter: { agentId } }, await server.tokenFor(admin.authSubject));
+    const asAdmin = await expectData(
+      server.url,
+      SessionPage,
+      { first: 5, filter: { agentId } },
+      await server.tokenFor(admin.authSubject),
+    );
     expect(asAdmin.sessions.totalCount).toBe(1);
   });
 });

@@ -13,7 +13,14 @@ import { loadConfig } from '../src/config.js';
  */
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'chat-sessions-start-'));
-const environment = { ...process.env, NODE_ENV: 'development', PGLITE_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+const environment: NodeJS.ProcessEnv = {
+  ...process.env,
+  NODE_ENV: 'development',
+  PGLITE_DATA_DIR: dataDir,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'info',
+};
 delete environment['DATABASE_URL'];
 delete environment['REDIS_URL'];
 delete environment['JWT_SECRET'];
@@ -88,7 +95,9 @@ describe('npm start on the embedded database', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
       body: JSON.stringify({ query: '{ viewer { email } }' }),
     });
-    expect(((await viewer.json()) as { data: { viewer: { email: string } } }).data.viewer.email).toBe('agent2@example.com');
+    expect(((await viewer.json()) as { data: { viewer: { email: string } } }).data.viewer.email).toBe(
+      'agent2@example.com',
+    );
 
     const service = await run('scripts/token.ts', ['--service']);
     expect((await verify(service.stdout.trim().split('\n').at(-1) ?? '')).isService).toBe(true);

@@ -79,8 +79,13 @@ describe('live events over both transports', () => {
 
     const wsResults = await perSession.waitFor(2);
     const sseResults = await feed.waitFor(2);
-    expect(wsResults.map((result) => result.data?.sessionEvents.type)).toEqual(['MESSAGE_RECORDED', 'MESSAGE_RECORDED']);
-    expect(sseResults.map((result) => result.data?.activityFeed.id)).toEqual(wsResults.map((result) => result.data?.sessionEvents.id));
+    expect(wsResults.map((result) => result.data?.sessionEvents.type)).toEqual([
+      'MESSAGE_RECORDED',
+      'MESSAGE_RECORDED',
+    ]);
+    expect(sseResults.map((result) => result.data?.activityFeed.id)).toEqual(
+      wsResults.map((result) => result.data?.sessionEvents.id),
+    );
     await perSession.close();
     await feed.close();
     await ws.client.dispose();
@@ -137,9 +142,14 @@ describe('authorization', () => {
     const bobResults = await bobFeed.waitFor(5);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    const stored = await database.prisma.sessionEvent.findMany({ where: { id: { gt: started?.id ?? 0n } }, orderBy: { id: 'asc' } });
+    const stored = await database.prisma.sessionEvent.findMany({
+      where: { id: { gt: started?.id ?? 0n } },
+      orderBy: { id: 'asc' },
+    });
     const expectedFor = (agent: Agent) =>
-      stored.filter((event) => event.agentId === agent.id).map((event) => Buffer.from(`SessionEvent:${event.id}`).toString('base64'));
+      stored
+        .filter((event) => event.agentId === agent.id)
+        .map((event) => Buffer.from(`SessionEvent:${event.id}`).toString('base64'));
     expect(aliceResults.map((result) => result.data?.activityFeed.id)).toEqual(expectedFor(alice));
     expect(bobResults.map((result) => result.data?.activityFeed.id)).toEqual(expectedFor(bob));
     expect(aliceResults.every((result) => result.data?.activityFeed.session.agent.email === alice.email)).toBe(true);
@@ -157,7 +167,10 @@ describe('resuming from a cursor', () => {
     const { session } = await createSessionGraph(database.prisma, alice);
     const token = await server.tokenFor(alice.authSubject);
     for (let index = 0; index < 6; index++) await say(session.id, `before ${index}`);
-    const stored = await database.prisma.sessionEvent.findMany({ where: { sessionId: session.id }, orderBy: { id: 'asc' } });
+    const stored = await database.prisma.sessionEvent.findMany({
+      where: { sessionId: session.id },
+      orderBy: { id: 'asc' },
+    });
     const ws = connectWs(server.url, token);
     // The first subscription hands out cursors; resume after the third event.
     const first = subscribeWs(ws, SessionEvents, { sessionId: sessionGlobalId(session.id) });
@@ -172,7 +185,10 @@ describe('resuming from a cursor', () => {
     // Events committed while the replay runs must appear exactly once too.
     const during = Promise.all([say(session.id, 'live 1'), say(session.id, 'live 2')]);
     await during;
-    const all = await database.prisma.sessionEvent.findMany({ where: { sessionId: session.id, id: { gt: third?.id } }, orderBy: { id: 'asc' } });
+    const all = await database.prisma.sessionEvent.findMany({
+      where: { sessionId: session.id, id: { gt: third?.id } },
+      orderBy: { id: 'asc' },
+    });
     const results = await resumed.waitFor(all.length);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(resumed.results.map((result) => result.data?.sessionEvents.id)).toEqual(
@@ -228,7 +244,13 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])('events committed out of id o
 
     const results = await stream.waitFor(2, 5_000);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const ids = stream.results.map((result) => BigInt(Buffer.from(result.data?.activityFeed.id ?? '', 'base64').toString().split(':')[1] ?? '0'));
+    const ids = stream.results.map((result) =>
+      BigInt(
+        Buffer.from(result.data?.activityFeed.id ?? '', 'base64')
+          .toString()
+          .split(':')[1] ?? '0',
+      ),
+    );
     expect(ids).toHaveLength(2);
     expect(ids[0]).toBe(heldId);
     expect(ids[1]).toBeGreaterThan(heldId);

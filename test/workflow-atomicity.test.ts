@@ -3,7 +3,16 @@ import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
 import { execute } from './harness/graphql.js';
 import { startTestServer, type TestServer } from './harness/server.js';
-import { CaptureTripRequest, captureInput, footprint, GenerateProposal, quoteInput, ReceiveQuote, type Stage, sessionAt } from './harness/workflow.js';
+import {
+  CaptureTripRequest,
+  captureInput,
+  footprint,
+  GenerateProposal,
+  quoteInput,
+  ReceiveQuote,
+  type Stage,
+  sessionAt,
+} from './harness/workflow.js';
 
 /**
  * Every workflow mutation writes its change, counters, version and events in one
@@ -49,7 +58,9 @@ async function failEventsOf(sessionUuid: string): Promise<() => Promise<void>> {
 type Case = {
   mutation: string;
   stage: Stage;
-  call: (session: Awaited<ReturnType<typeof sessionAt>>) => Promise<{ data?: unknown; errors?: readonly unknown[] | undefined }>;
+  call: (
+    session: Awaited<ReturnType<typeof sessionAt>>,
+  ) => Promise<{ data?: unknown; errors?: readonly unknown[] | undefined }>;
   success: string;
 };
 
@@ -57,52 +68,73 @@ const CASES: Case[] = [
   {
     mutation: 'receiveQuote',
     stage: 'REQUESTING_QUOTES',
-    call: (session) => execute(server.url, ReceiveQuote, { input: quoteInput({ sessionId: session.id }, { operator: { avinodeCompanyId: unique('acomp-'), name: 'Rollback Air' } }) }, token),
+    call: (session) =>
+      execute(
+        server.url,
+        ReceiveQuote,
+        {
+          input: quoteInput(
+            { sessionId: session.id },
+            { operator: { avinodeCompanyId: unique('acomp-'), name: 'Rollback Air' } },
+          ),
+        },
+        token,
+      ),
     success: 'ReceiveQuotePayload',
   },
   {
     mutation: 'captureTripRequest',
     stage: 'UNDERSTANDING_REQUEST',
-    call: (session) => execute(server.url, CaptureTripRequest, { input: captureInput(session.id, { budget: '75000.00' }) }, token),
+    call: (session) =>
+      execute(server.url, CaptureTripRequest, { input: captureInput(session.id, { budget: '75000.00' }) }, token),
     success: 'CaptureTripRequestPayload',
   },
   {
     mutation: 'generateProposal',
     stage: 'ANALYZING_QUOTES',
-    call: (session) => execute(server.url, GenerateProposal, { input: { sessionId: session.id, quoteId: session.quoteId, marginPercent: '9' } }, token),
+    call: (session) =>
+      execute(
+        server.url,
+        GenerateProposal,
+        { input: { sessionId: session.id, quoteId: session.quoteId, marginPercent: '9' } },
+        token,
+      ),
     success: 'GenerateProposalPayload',
   },
 ];
 
 describe('a failure half-way through a mutation', () => {
-  it.each(CASES)('$mutation writes nothing at all, and the client gets a masked error', async ({ stage, call, success }) => {
-    const session = await sessionAt(server, token, stage);
-    const before = await footprint(database.prisma, session.uuid);
-    const operatorsBefore = await database.prisma.operator.count();
-    const undo = await failEventsOf(session.uuid);
+  it.each(CASES)(
+    '$mutation writes nothing at all, and the client gets a masked error',
+    async ({ stage, call, success }) => {
+      const session = await sessionAt(server, token, stage);
+      const before = await footprint(database.prisma, session.uuid);
+      const operatorsBefore = await database.prisma.operator.count();
+      const undo = await failEventsOf(session.uuid);
 
-    const failed = await call(session);
+      const failed = await call(session);
 
-    expect(failed.data ?? null).toBeNull();
-    expect(failed.errors).toHaveLength(1);
-    expect(failed.errors?.[0]).toMatchObject({ message: 'Unexpected error.' });
-    const body = JSON.stringify(failed);
-    for (const leak of [FAILURE_TEXT, 'secret', 'session_events', 'RAISE', 'plpgsql', 'P0001', 'prisma', 'stack']) {
-      expect(body).not.toContain(leak);
-    }
-    // The session row compares whole: version, counters, step, status, lastActivityAt, updatedAt, links.
-    expect(await footprint(database.prisma, session.uuid)).toEqual(before);
-    expect(await database.prisma.operator.count()).toBe(operatorsBefore);
+      expect(failed.data ?? null).toBeNull();
+      expect(failed.errors).toHaveLength(1);
+      expect(failed.errors?.[0]).toMatchObject({ message: 'Unexpected error.' });
+      const body = JSON.stringify(failed);
+      for (const leak of [FAILURE_TEXT, 'secret', 'session_events', 'RAISE', 'plpgsql', 'P0001', 'prisma', 'stack']) {
+        expect(body).not.toContain(leak);
+      }
+      // The session row compares whole: version, counters, step, status, lastActivityAt, updatedAt, links.
+      expect(await footprint(database.prisma, session.uuid)).toEqual(before);
+      expect(await database.prisma.operator.count()).toBe(operatorsBefore);
 
-    await undo();
-    const retried = await call(session);
+      await undo();
+      const retried = await call(session);
 
-    expect(retried.errors).toBeUndefined();
-    expect(Object.values(retried.data as Record<string, { __typename: string }>)[0]?.__typename).toBe(success);
-    const after = await footprint(database.prisma, session.uuid);
-    expect(after.session.version).toBe(before.session.version + 1);
-    expect(after.events).toBeGreaterThan(before.events);
-  });
+      expect(retried.errors).toBeUndefined();
+      expect(Object.values(retried.data as Record<string, { __typename: string }>)[0]?.__typename).toBe(success);
+      const after = await footprint(database.prisma, session.uuid);
+      expect(after.session.version).toBe(before.session.version + 1);
+      expect(after.events).toBeGreaterThan(before.events);
+    },
+  );
 
   it('proves the trigger bites: it fails inserts for its session only', async () => {
     const target = await sessionAt(server, token, 'REQUESTING_QUOTES');
@@ -111,7 +143,10 @@ describe('a failure half-way through a mutation', () => {
     const undo = await failEventsOf(target.uuid);
     try {
       const insert = (sessionId: string) =>
-        database.prisma.sessionEvent.create({ data: { sessionId, agentId, type: 'RFQS_SENT' } }).then(() => 'inserted', () => 'failed');
+        database.prisma.sessionEvent.create({ data: { sessionId, agentId, type: 'RFQS_SENT' } }).then(
+          () => 'inserted',
+          () => 'failed',
+        );
       expect(await insert(target.uuid)).toBe('failed');
       expect(await insert(bystander.uuid)).toBe('inserted');
     } finally {

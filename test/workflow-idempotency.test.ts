@@ -42,7 +42,12 @@ afterAll(async () => {
 describe('re-delivered messages', () => {
   it('are recorded once, counted once and logged once; the second delivery says created: false', async () => {
     const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
-    const input = { sessionId: session.id, senderType: 'OPERATOR' as const, content: 'Tail N650GD is available.', externalId: unique('amsg-') };
+    const input = {
+      sessionId: session.id,
+      senderType: 'OPERATOR' as const,
+      content: 'Tail N650GD is available.',
+      externalId: unique('amsg-'),
+    };
 
     const first = as((await integration(RecordMessage, { input })).recordMessage, 'RecordMessagePayload');
     const second = as((await integration(RecordMessage, { input })).recordMessage, 'RecordMessagePayload');
@@ -72,7 +77,13 @@ describe('re-delivered quotes', () => {
     expect(before.session).toMatchObject({ quotesReceivedCount: 1, currentStep: 'ANALYZING_QUOTES' });
     expect(before.quotes).toHaveLength(1);
     expect(await eventTypes(database.prisma, session.uuid)).toEqual([
-      'SESSION_STARTED', 'TRIP_REQUEST_CAPTURED', 'STEP_CHANGED', 'AVINODE_TRIP_LINKED', 'STEP_CHANGED', 'QUOTE_RECEIVED', 'STEP_CHANGED',
+      'SESSION_STARTED',
+      'TRIP_REQUEST_CAPTURED',
+      'STEP_CHANGED',
+      'AVINODE_TRIP_LINKED',
+      'STEP_CHANGED',
+      'QUOTE_RECEIVED',
+      'STEP_CHANGED',
     ]);
   });
 
@@ -81,7 +92,10 @@ describe('re-delivered quotes', () => {
     const input = quoteInput({ sessionId: session.id }, { totalPrice: '98500.00' });
 
     const first = as((await integration(ReceiveQuote, { input })).receiveQuote, 'ReceiveQuotePayload');
-    const updated = as((await integration(ReceiveQuote, { input: { ...input, totalPrice: '95250.00' } })).receiveQuote, 'ReceiveQuotePayload');
+    const updated = as(
+      (await integration(ReceiveQuote, { input: { ...input, totalPrice: '95250.00' } })).receiveQuote,
+      'ReceiveQuotePayload',
+    );
 
     expect(updated.outcome).toBe('UPDATED');
     expect(updated.quote).toMatchObject({ id: first.quote.id, totalPrice: '95250.00' });
@@ -92,7 +106,10 @@ describe('re-delivered quotes', () => {
       version: (first.sessions[0]?.version ?? 0) + 1,
     });
     expect(await database.prisma.quote.count({ where: { avinodeQuoteId: input.avinodeQuoteId } })).toBe(1);
-    const events = await database.prisma.sessionEvent.findMany({ where: { sessionId: session.uuid }, orderBy: { id: 'asc' } });
+    const events = await database.prisma.sessionEvent.findMany({
+      where: { sessionId: session.uuid },
+      orderBy: { id: 'asc' },
+    });
     expect(events.slice(-3).map((event) => event.type)).toEqual(['QUOTE_RECEIVED', 'STEP_CHANGED', 'QUOTE_UPDATED']);
     expect(events.at(-1)?.data).toMatchObject({ totalPrice: '95250.00', previousTotalPrice: '98500.00' });
   });
@@ -106,11 +123,19 @@ describe('repeated links and starts', () => {
     const before = await footprint(database.prisma, session.uuid);
 
     const again = as((await call(LinkAvinodeTrip, { input })).linkAvinodeTrip, 'LinkAvinodeTripPayload');
-    const withoutRfq = as((await call(LinkAvinodeTrip, { input: { sessionId: session.id, avinodeTripId: input.avinodeTripId } })).linkAvinodeTrip, 'LinkAvinodeTripPayload');
+    const withoutRfq = as(
+      (await call(LinkAvinodeTrip, { input: { sessionId: session.id, avinodeTripId: input.avinodeTripId } }))
+        .linkAvinodeTrip,
+      'LinkAvinodeTripPayload',
+    );
 
     expect(first.changed).toBe(true);
     expect([again.changed, withoutRfq.changed]).toEqual([false, false]);
-    expect(again.session).toMatchObject({ version: first.session.version, currentStep: 'REQUESTING_QUOTES', avinodeRfqId: input.avinodeRfqId });
+    expect(again.session).toMatchObject({
+      version: first.session.version,
+      currentStep: 'REQUESTING_QUOTES',
+      avinodeRfqId: input.avinodeRfqId,
+    });
     expect(await footprint(database.prisma, session.uuid)).toEqual(before);
   });
 
@@ -118,22 +143,34 @@ describe('repeated links and starts', () => {
     const session = await sessionAt(server, token, 'SEARCHING_AIRCRAFT');
     const before = await footprint(database.prisma, session.uuid);
 
-    const again = as((await call(StartSession, { input: { conversationId: session.conversationId } })).startSession, 'StartSessionPayload');
+    const again = as(
+      (await call(StartSession, { input: { conversationId: session.conversationId } })).startSession,
+      'StartSessionPayload',
+    );
 
     expect(again.created).toBe(false);
     expect(again.session).toMatchObject({ id: session.id, currentStep: 'SEARCHING_AIRCRAFT' });
     expect(await footprint(database.prisma, session.uuid)).toEqual(before);
-    expect(await database.prisma.chatSession.count({ where: { conversationId: uuidOf(session.conversationId) } })).toBe(1);
+    expect(await database.prisma.chatSession.count({ where: { conversationId: uuidOf(session.conversationId) } })).toBe(
+      1,
+    );
   });
 
   it('startSession on a conversation whose session has ended opens a new one', async () => {
     const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
     as((await call(CompleteSession, { input: { sessionId: session.id } })).completeSession, 'CompleteSessionPayload');
 
-    const next = as((await call(StartSession, { input: { conversationId: session.conversationId } })).startSession, 'StartSessionPayload');
+    const next = as(
+      (await call(StartSession, { input: { conversationId: session.conversationId } })).startSession,
+      'StartSessionPayload',
+    );
 
     expect(next.created).toBe(true);
     expect(next.session.id).not.toBe(session.id);
-    expect(next.session).toMatchObject({ status: 'ACTIVE', currentStep: 'UNDERSTANDING_REQUEST', conversation: { id: session.conversationId } });
+    expect(next.session).toMatchObject({
+      status: 'ACTIVE',
+      currentStep: 'UNDERSTANDING_REQUEST',
+      conversation: { id: session.conversationId },
+    });
   });
 });

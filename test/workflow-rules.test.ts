@@ -5,8 +5,8 @@ import {
   type Actor,
   allowedActions,
   decide,
-  STEP_ORDER,
   type SessionState,
+  STEP_ORDER,
   transition,
   WORKFLOW_ACTIONS,
   type WorkflowAction,
@@ -131,8 +131,18 @@ const GRIDS: Record<SessionStatus, Record<Actor, string>> = {
 };
 
 const ACTIONS: readonly string[] = [
-  'RECORD_MESSAGE', 'CAPTURE_TRIP_REQUEST', 'LINK_AVINODE_TRIP', 'RECORD_RFQS_SENT', 'RECEIVE_QUOTE', 'SELECT_PRIMARY_QUOTE',
-  'GENERATE_PROPOSAL', 'SEND_PROPOSAL', 'PAUSE', 'RESUME', 'COMPLETE', 'ARCHIVE',
+  'RECORD_MESSAGE',
+  'CAPTURE_TRIP_REQUEST',
+  'LINK_AVINODE_TRIP',
+  'RECORD_RFQS_SENT',
+  'RECEIVE_QUOTE',
+  'SELECT_PRIMARY_QUOTE',
+  'GENERATE_PROPOSAL',
+  'SEND_PROPOSAL',
+  'PAUSE',
+  'RESUME',
+  'COMPLETE',
+  'ARCHIVE',
 ];
 const STEPS = Object.values(STEP_COLUMNS);
 const STATUSES: readonly SessionStatus[] = ['ACTIVE', 'PAUSED', 'COMPLETED', 'ARCHIVED'];
@@ -142,7 +152,10 @@ type Expected = { allowed: false } | { allowed: true; next: SessionState };
 
 /** Reads a grid into cells, refusing typos so that a broken table cannot pass silently. */
 function parseGrid(grid: string): Map<string, Map<WorkflowStep, string>> {
-  const [header, ...rows] = grid.trim().split('\n').map((line) => line.trim().split(/\s+/));
+  const [header, ...rows] = grid
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/));
   expect(header?.map((column) => STEP_COLUMNS[column])).toEqual(STEPS);
   const cells = new Map<string, Map<WorkflowStep, string>>();
   for (const [action, ...row] of rows as string[][]) {
@@ -162,8 +175,10 @@ function expected(status: SessionStatus, step: WorkflowStep, action: string, act
   const cell = parsed.get(grid)?.get(action)?.get(step);
   if (cell === '·') return { allowed: false };
   if (cell === '=') return { allowed: true, next: { status, step } };
-  if (cell && cell in STEP_COLUMNS) return { allowed: true, next: { status, step: STEP_COLUMNS[cell] as WorkflowStep } };
-  if (cell && (STATUSES as readonly string[]).includes(cell)) return { allowed: true, next: { status: cell as SessionStatus, step } };
+  if (cell && cell in STEP_COLUMNS)
+    return { allowed: true, next: { status, step: STEP_COLUMNS[cell] as WorkflowStep } };
+  if (cell && (STATUSES as readonly string[]).includes(cell))
+    return { allowed: true, next: { status: cell as SessionStatus, step } };
   throw new Error(`unreadable cell "${cell}" at ${status} × ${step} × ${action} × ${actor}`);
 }
 
@@ -208,7 +223,12 @@ describe.each(STATUSES.flatMap((status) => ACTORS.map((actor) => ({ status, acto
         expect(error, where).toBeInstanceOf(DomainError);
         const refusal = error as InvalidTransitionError;
         expect(
-          { code: refusal.code, currentStatus: refusal.currentStatus, currentStep: refusal.currentStep, attempted: refusal.attempted },
+          {
+            code: refusal.code,
+            currentStatus: refusal.currentStatus,
+            currentStep: refusal.currentStep,
+            attempted: refusal.attempted,
+          },
           where,
         ).toEqual({ code: 'INVALID_TRANSITION', currentStatus: status, currentStep: step, attempted: action });
         expect([...refusal.allowed].sort(), where).toEqual(expectedAllowed(status, step, actor));
@@ -238,7 +258,10 @@ describe('steps never move backwards', () => {
           for (const actor of ACTORS) {
             const decision = decide({ status, step }, action, actor);
             if (!decision.allowed) continue;
-            expect(position(decision.next.step) - position(step), `${status} × ${step} × ${action} × ${actor}`).toBeOneOf([0, 1]);
+            expect(
+              position(decision.next.step) - position(step),
+              `${status} × ${step} × ${action} × ${actor}`,
+            ).toBeOneOf([0, 1]);
           }
         }
       }
@@ -272,8 +295,17 @@ describe('steps never move backwards', () => {
 
   it('reaches PROPOSAL_SENT along the happy path, one step at a time', () => {
     const path: WorkflowAction[] = [
-      'RECORD_MESSAGE', 'CAPTURE_TRIP_REQUEST', 'LINK_AVINODE_TRIP', 'RECORD_RFQS_SENT', 'RECEIVE_QUOTE', 'RECEIVE_QUOTE',
-      'SELECT_PRIMARY_QUOTE', 'GENERATE_PROPOSAL', 'SEND_PROPOSAL', 'COMPLETE', 'ARCHIVE',
+      'RECORD_MESSAGE',
+      'CAPTURE_TRIP_REQUEST',
+      'LINK_AVINODE_TRIP',
+      'RECORD_RFQS_SENT',
+      'RECEIVE_QUOTE',
+      'RECEIVE_QUOTE',
+      'SELECT_PRIMARY_QUOTE',
+      'GENERATE_PROPOSAL',
+      'SEND_PROPOSAL',
+      'COMPLETE',
+      'ARCHIVE',
     ];
     const visited: string[] = [];
     let state: SessionState = { status: 'ACTIVE', step: 'UNDERSTANDING_REQUEST' };

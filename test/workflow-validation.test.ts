@@ -41,16 +41,22 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const leg = (departureAirport: string, arrivalAirport: string, departureAt: string) => ({ departureAirport, arrivalAirport, departureAt });
+const leg = (departureAirport: string, arrivalAirport: string, departureAt: string) => ({
+  departureAirport,
+  arrivalAirport,
+  departureAt,
+});
 
 type Case = { name: string; run: () => Promise<unknown>; fields: string[] };
 
 function capture(overrides: Partial<CaptureTripRequestInput>) {
-  return async () => (await call(CaptureTripRequest, { input: captureInput(at.capture.id, overrides) })).captureTripRequest;
+  return async () =>
+    (await call(CaptureTripRequest, { input: captureInput(at.capture.id, overrides) })).captureTripRequest;
 }
 
 function quote(overrides: Partial<ReceiveQuoteInput>) {
-  return async () => (await call(ReceiveQuote, { input: quoteInput({ sessionId: at.quote.id }, overrides) })).receiveQuote;
+  return async () =>
+    (await call(ReceiveQuote, { input: quoteInput({ sessionId: at.quote.id }, overrides) })).receiveQuote;
 }
 
 const CASES: Case[] = [
@@ -88,7 +94,14 @@ const CASES: Case[] = [
       budget: '-1',
       legs: [leg('K1', 'LFPB', '2026-12-10T14:00:00Z'), leg('LFPB', 'LFPB', '2026-12-09T10:00:00Z')],
     }),
-    fields: ['budget', 'currency', 'legs.0.departureAirport', 'legs.1.arrivalAirport', 'legs.1.departureAt', 'passengers'],
+    fields: [
+      'budget',
+      'currency',
+      'legs.0.departureAirport',
+      'legs.1.arrivalAirport',
+      'legs.1.departureAt',
+      'passengers',
+    ],
   },
   { name: 'a negative quote price', run: quote({ totalPrice: '-98500.00' }), fields: ['totalPrice'] },
   { name: 'a quote price with three decimals', run: quote({ totalPrice: '98500.505' }), fields: ['totalPrice'] },
@@ -96,7 +109,11 @@ const CASES: Case[] = [
   {
     name: 'a margin of 101 %',
     run: async () =>
-      (await call(GenerateProposal, { input: { sessionId: at.proposal.id, quoteId: at.proposal.quoteId, marginPercent: '101' } })).generateProposal,
+      (
+        await call(GenerateProposal, {
+          input: { sessionId: at.proposal.id, quoteId: at.proposal.quoteId, marginPercent: '101' },
+        })
+      ).generateProposal,
     fields: ['marginPercent'],
   },
   {
@@ -106,31 +123,62 @@ const CASES: Case[] = [
   },
   {
     name: 'a proposal sent to something that is not an email address',
-    run: async () => (await call(SendProposal, { input: { sessionId: at.send.id, sentTo: 'dana at acme' } })).sendProposal,
+    run: async () =>
+      (await call(SendProposal, { input: { sessionId: at.send.id, sentTo: 'dana at acme' } })).sendProposal,
     fields: ['sentTo'],
   },
 ];
 
 describe('input validation', () => {
-  it.each(CASES)('$name is a ValidationError naming exactly the bad fields, and writes nothing', async ({ run, fields }) => {
-    const before = await Promise.all(Object.values(at).map((session) => footprint(database.prisma, session.uuid)));
+  it.each(CASES)(
+    '$name is a ValidationError naming exactly the bad fields, and writes nothing',
+    async ({ run, fields }) => {
+      const before = await Promise.all(Object.values(at).map((session) => footprint(database.prisma, session.uuid)));
 
-    const result = (await run()) as { __typename: string; code?: string; fields?: Array<{ field: string; message: string }> };
+      const result = (await run()) as {
+        __typename: string;
+        code?: string;
+        fields?: Array<{ field: string; message: string }>;
+      };
 
-    expect(result, JSON.stringify(result)).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
-    expect(result.fields?.map((problem) => problem.field).sort()).toEqual(fields);
-    for (const problem of result.fields ?? []) expect(problem.message).not.toBe('');
-    expect(await Promise.all(Object.values(at).map((session) => footprint(database.prisma, session.uuid)))).toEqual(before);
-  });
+      expect(result, JSON.stringify(result)).toMatchObject({
+        __typename: 'ValidationError',
+        code: 'VALIDATION_FAILED',
+      });
+      expect(result.fields?.map((problem) => problem.field).sort()).toEqual(fields);
+      for (const problem of result.fields ?? []) expect(problem.message).not.toBe('');
+      expect(await Promise.all(Object.values(at).map((session) => footprint(database.prisma, session.uuid)))).toEqual(
+        before,
+      );
+    },
+  );
 
   it('accepts the same inputs once they are fixed (the cases above fail for their one field only)', async () => {
-    const captured = await capture({ legs: [leg('kteb', ' lfpb ', '2026-12-10T14:00:00Z'), leg('LFPB', 'KTEB', '2026-12-17T10:00:00Z')], budget: '120000.5', currency: 'eur' })();
-    expect(captured).toMatchObject({ __typename: 'CaptureTripRequestPayload', session: { currentStep: 'SEARCHING_AIRCRAFT' } });
+    const captured = await capture({
+      legs: [leg('kteb', ' lfpb ', '2026-12-10T14:00:00Z'), leg('LFPB', 'KTEB', '2026-12-17T10:00:00Z')],
+      budget: '120000.5',
+      currency: 'eur',
+    })();
+    expect(captured).toMatchObject({
+      __typename: 'CaptureTripRequestPayload',
+      session: { currentStep: 'SEARCHING_AIRCRAFT' },
+    });
     const quoted = await quote({ totalPrice: '98500.50', currency: 'EUR' })();
-    expect(quoted).toMatchObject({ __typename: 'ReceiveQuotePayload', quote: { totalPrice: '98500.50', currency: 'EUR' } });
-    const generated = (await call(GenerateProposal, { input: { sessionId: at.proposal.id, quoteId: at.proposal.quoteId, marginPercent: '100' } })).generateProposal;
+    expect(quoted).toMatchObject({
+      __typename: 'ReceiveQuotePayload',
+      quote: { totalPrice: '98500.50', currency: 'EUR' },
+    });
+    const generated = (
+      await call(GenerateProposal, {
+        input: { sessionId: at.proposal.id, quoteId: at.proposal.quoteId, marginPercent: '100' },
+      })
+    ).generateProposal;
     expect(generated).toMatchObject({ __typename: 'GenerateProposalPayload' });
-    const sent = (await call(SendProposal, { input: { sessionId: at.send.id, sentTo: ' Dana@Acme.test ' } })).sendProposal;
-    expect(sent).toMatchObject({ __typename: 'SendProposalPayload', proposal: { status: 'SENT', sentTo: 'dana@acme.test' } });
+    const sent = (await call(SendProposal, { input: { sessionId: at.send.id, sentTo: ' Dana@Acme.test ' } }))
+      .sendProposal;
+    expect(sent).toMatchObject({
+      __typename: 'SendProposalPayload',
+      proposal: { status: 'SENT', sentTo: 'dana@acme.test' },
+    });
   });
 });

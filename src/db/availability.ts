@@ -12,18 +12,34 @@ const TIMED_OUT_TEXT = /57014|canceling statement due to statement timeout/i;
 /** A statement cancelled by statement_timeout: the database is up but the query took too long. */
 export function isStatementTimeout(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 5) return false;
-  const candidate = error as { code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  const candidate = error as {
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    meta?: { driverAdapterError?: unknown };
+  };
   if (typeof candidate.message === 'string' && TIMED_OUT_TEXT.test(candidate.message)) return true;
   if (typeof candidate.code === 'string' && TIMED_OUT_TEXT.test(candidate.code)) return true;
-  return isStatementTimeout(candidate.cause, depth + 1) || isStatementTimeout(candidate.meta?.driverAdapterError, depth + 1);
+  return (
+    isStatementTimeout(candidate.cause, depth + 1) || isStatementTimeout(candidate.meta?.driverAdapterError, depth + 1)
+  );
 }
 
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 5) return false;
-  const candidate = error as { code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown }; name?: unknown };
+  const candidate = error as {
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    meta?: { driverAdapterError?: unknown };
+    name?: unknown;
+  };
   if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
   if (candidate.name === 'PrismaClientInitializationError') return true;
   if (typeof candidate.message === 'string' && UNAVAILABLE_TEXT.test(candidate.message)) return true;
   if (typeof candidate.code === 'string' && UNAVAILABLE_TEXT.test(candidate.code)) return true;
-  return isDatabaseUnavailable(candidate.cause, depth + 1) || isDatabaseUnavailable(candidate.meta?.driverAdapterError, depth + 1);
+  return (
+    isDatabaseUnavailable(candidate.cause, depth + 1) ||
+    isDatabaseUnavailable(candidate.meta?.driverAdapterError, depth + 1)
+  );
 }

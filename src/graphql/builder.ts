@@ -3,9 +3,9 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { Prisma } from '../generated/prisma/client.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Context } from './context.js';
 import { decodeCheckedGlobalID } from './global-ids.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
@@ -16,7 +16,12 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   DefaultFieldNullability: false;
-  Scalars: { DateTime: DateTimeScalar; Decimal: DecimalScalar; JSON: JsonScalar; ID: { Input: string; Output: string } };
+  Scalars: {
+    DateTime: DateTimeScalar;
+    Decimal: DecimalScalar;
+    JSON: JsonScalar;
+    ID: { Input: string; Output: string };
+  };
   AuthScopes: { admin: boolean; service: boolean; workflow: boolean };
 }>({
   // Scope auth wraps every resolver, so it goes first.

@@ -1,5 +1,5 @@
 import {
-  DomainError,
+  type DomainError,
   ForbiddenError,
   InvalidTransitionError,
   NotFoundError,

@@ -1,7 +1,7 @@
 import type { InputObjectRef, ObjectRef } from '@pothos/core';
-import { SESSION_MUTATION_ERRORS } from './errors.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
+import { SESSION_MUTATION_ERRORS } from './errors.js';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
@@ -26,7 +26,8 @@ export function defineMutation<Input extends object, Payload extends object>(
       args: { input: t.arg({ type: options.input, required: true }) },
       // Pothos cannot follow generic Input/Payload through its conditional arg types;
       // the signature of `options` above is what keeps callers type-safe.
-      resolve: ((_root: unknown, args: { input: Input }, context: Context) => options.resolve(args.input, context)) as never,
+      resolve: ((_root: unknown, args: { input: Input }, context: Context) =>
+        options.resolve(args.input, context)) as never,
     }),
   );
 }

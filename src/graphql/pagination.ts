@@ -20,9 +20,12 @@ export function maxPageSize(args: ConnectionArgs): number {
   for (const name of ['first', 'last'] as const) {
     const size = args[name];
     if (size != null && size > MAX_PAGE_SIZE) {
-      throw new GraphQLError(`\`${name}\` may be at most ${MAX_PAGE_SIZE}; got ${size}. Page with \`after\`/\`before\`.`, {
-        extensions: { code: 'PAGE_SIZE_EXCEEDED', argument: name, maximum: MAX_PAGE_SIZE },
-      });
+      throw new GraphQLError(
+        `\`${name}\` may be at most ${MAX_PAGE_SIZE}; got ${size}. Page with \`after\`/\`before\`.`,
+        {
+          extensions: { code: 'PAGE_SIZE_EXCEEDED', argument: name, maximum: MAX_PAGE_SIZE },
+        },
+      );
     }
   }
   for (const name of ['after', 'before'] as const) {

@@ -2,7 +2,7 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { SessionEvent } from '../generated/prisma/client.js';
 import { announceCommitted } from '../modules/activity/publish.js';
 import { ChatSessionNode } from '../modules/session/session.type.js';
-import { builder } from './builder.js';
+import type { builder } from './builder.js';
 import type { Context } from './context.js';
 
 /**
@@ -11,7 +11,12 @@ import type { Context } from './context.js';
  */
 export type SessionPayload = { sessionId: string };
 
-export function payloadSessionField<T extends SessionPayload>(t: PothosSchemaTypes.ObjectFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never, T>) {
+export function payloadSessionField<T extends SessionPayload>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<
+    typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never,
+    T
+  >,
+) {
   return t.prismaField({
     type: ChatSessionNode,
     description: 'The session as it is after the change.',

@@ -14,9 +14,12 @@ function parseDateTime(value: unknown): Date {
     const date = new Date(value);
     if (!Number.isNaN(date.getTime()) && date.getTime() >= EARLIEST && date.getTime() <= LATEST) return date;
   }
-  throw new GraphQLError('DateTime must be an ISO-8601 string with a time zone between 1900 and 9999, e.g. 2026-12-01T14:30:00Z.', {
-    extensions: { code: 'BAD_USER_INPUT' },
-  });
+  throw new GraphQLError(
+    'DateTime must be an ISO-8601 string with a time zone between 1900 and 9999, e.g. 2026-12-01T14:30:00Z.',
+    {
+      extensions: { code: 'BAD_USER_INPUT' },
+    },
+  );
 }
 
 function parseDecimal(value: unknown): string {

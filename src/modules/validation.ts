@@ -28,7 +28,12 @@ export const percent = z
   .regex(/^\d{1,3}(\.\d{1,2})?$/, 'must be a percentage with at most two decimals')
   .refine((value) => Number(value) <= 100, 'must be between 0 and 100');
 
-export const email = z.string().trim().toLowerCase().pipe(z.email('must be an email address')).pipe(z.string().max(254));
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email('must be an email address'))
+  .pipe(z.string().max(254));
 
 /** Free text with a sane upper bound, so a runaway client cannot store megabytes per field. */
 export function text(max: number) {
@@ -46,6 +51,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new ValidationError(
-    parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'input', message: issue.message })),
+    parsed.error.issues.map((issue) => ({
+      field: issue.path.map(String).join('.') || 'input',
+      message: issue.message,
+    })),
   );
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Prisma, type Agent, type PrismaClient } from '../../src/generated/prisma/client.js';
+import { type Agent, Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
 
 /** Small factories: every row gets unique data, so tests never need to wipe tables. */
 export function unique(prefix = ''): string {
@@ -46,8 +46,18 @@ export async function createSessionGraph(prisma: PrismaClient, agent: Agent, opt
       passengers: 6,
       legs: {
         create: [
-          { sequence: 1, departureAirport: 'KTEB', arrivalAirport: 'LFPB', departureAt: new Date('2026-12-10T14:00:00Z') },
-          { sequence: 2, departureAirport: 'LFPB', arrivalAirport: 'KTEB', departureAt: new Date('2026-12-17T10:00:00Z') },
+          {
+            sequence: 1,
+            departureAirport: 'KTEB',
+            arrivalAirport: 'LFPB',
+            departureAt: new Date('2026-12-10T14:00:00Z'),
+          },
+          {
+            sequence: 2,
+            departureAirport: 'LFPB',
+            arrivalAirport: 'KTEB',
+            departureAt: new Date('2026-12-17T10:00:00Z'),
+          },
         ],
       },
     },

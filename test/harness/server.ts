@@ -17,7 +17,10 @@ export type TestServer = {
 };
 
 /** A real server on a free loopback port, over the given test database. */
-export async function startTestServer(database: TestDatabase, environment: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+export async function startTestServer(
+  database: TestDatabase,
+  environment: NodeJS.ProcessEnv = {},
+): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',

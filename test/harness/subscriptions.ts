@@ -34,7 +34,10 @@ function collector<TData>() {
     waitFor(count: number, timeoutMs = 10_000) {
       return new Promise<ExecutionResult<TData>[]>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`Timed out waiting for ${count} results; got ${results.length}: ${JSON.stringify(results)}`)),
+          () =>
+            reject(
+              new Error(`Timed out waiting for ${count} results; got ${results.length}: ${JSON.stringify(results)}`),
+            ),
           timeoutMs,
         );
         const check = () => {
@@ -83,7 +86,9 @@ export function subscribeWs<TData, TVariables>(
     {
       next: (result) => collected.add(result as ExecutionResult<TData>),
       error: (error) => {
-        collected.add({ errors: Array.isArray(error) ? error : [{ message: String((error as Error)?.message ?? error) }] } as ExecutionResult<TData>);
+        collected.add({
+          errors: Array.isArray(error) ? error : [{ message: String((error as Error)?.message ?? error) }],
+        } as ExecutionResult<TData>);
         collected.finish();
       },
       complete: () => collected.finish(),

@@ -1,8 +1,8 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { expect } from 'vitest';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
-import { graphql } from '../generated/index.js';
 import type { CaptureTripRequestInput, ReceiveQuoteInput } from '../generated/graphql.js';
+import { graphql } from '../generated/index.js';
 import { unique } from './factories.js';
 import { expectData } from './graphql.js';
 import type { TestServer } from './server.js';
@@ -132,12 +132,18 @@ export function uuidOf(id: string): string {
 }
 
 /** Narrows a result union to the expected member, printing the whole result when it is another. */
-export function as<T extends { __typename: string }, N extends T['__typename']>(value: T, typename: N): Extract<T, { __typename: N }> {
+export function as<T extends { __typename: string }, N extends T['__typename']>(
+  value: T,
+  typename: N,
+): Extract<T, { __typename: N }> {
   expect(value.__typename, JSON.stringify(value, null, 2)).toBe(typename);
   return value as Extract<T, { __typename: N }>;
 }
 
-export function captureInput(sessionId: string, overrides: Partial<CaptureTripRequestInput> = {}): CaptureTripRequestInput {
+export function captureInput(
+  sessionId: string,
+  overrides: Partial<CaptureTripRequestInput> = {},
+): CaptureTripRequestInput {
   return {
     sessionId,
     tripType: 'ROUND_TRIP',
@@ -150,7 +156,10 @@ export function captureInput(sessionId: string, overrides: Partial<CaptureTripRe
   };
 }
 
-export function quoteInput(target: { sessionId: string } | { avinodeTripId: string }, overrides: Partial<ReceiveQuoteInput> = {}): ReceiveQuoteInput {
+export function quoteInput(
+  target: { sessionId: string } | { avinodeTripId: string },
+  overrides: Partial<ReceiveQuoteInput> = {},
+): ReceiveQuoteInput {
   return {
     ...target,
     avinodeQuoteId: unique('aquote-'),
@@ -161,18 +170,35 @@ export function quoteInput(target: { sessionId: string } | { avinodeTripId: stri
   };
 }
 
-export type Stage = 'UNDERSTANDING_REQUEST' | 'SEARCHING_AIRCRAFT' | 'REQUESTING_QUOTES' | 'ANALYZING_QUOTES' | 'PROPOSAL_READY';
-const STAGES: Stage[] = ['UNDERSTANDING_REQUEST', 'SEARCHING_AIRCRAFT', 'REQUESTING_QUOTES', 'ANALYZING_QUOTES', 'PROPOSAL_READY'];
+export type Stage =
+  | 'UNDERSTANDING_REQUEST'
+  | 'SEARCHING_AIRCRAFT'
+  | 'REQUESTING_QUOTES'
+  | 'ANALYZING_QUOTES'
+  | 'PROPOSAL_READY';
+const STAGES: Stage[] = [
+  'UNDERSTANDING_REQUEST',
+  'SEARCHING_AIRCRAFT',
+  'REQUESTING_QUOTES',
+  'ANALYZING_QUOTES',
+  'PROPOSAL_READY',
+];
 
 /** Opens a session through the API and drives it to the given step; returns its ids. */
 export async function sessionAt(server: TestServer, token: string, stage: Stage, options: { tripId?: string } = {}) {
   const reached = (target: Stage) => STAGES.indexOf(stage) >= STAGES.indexOf(target);
-  const started = as((await expectData(server.url, StartSession, { input: { subject: unique('Trip ') } }, token)).startSession, 'StartSessionPayload');
+  const started = as(
+    (await expectData(server.url, StartSession, { input: { subject: unique('Trip ') } }, token)).startSession,
+    'StartSessionPayload',
+  );
   const id = started.session.id;
   const tripId = options.tripId ?? unique('atrip-');
   let quoteId: string | undefined;
   if (reached('SEARCHING_AIRCRAFT')) {
-    as((await expectData(server.url, CaptureTripRequest, { input: captureInput(id) }, token)).captureTripRequest, 'CaptureTripRequestPayload');
+    as(
+      (await expectData(server.url, CaptureTripRequest, { input: captureInput(id) }, token)).captureTripRequest,
+      'CaptureTripRequestPayload',
+    );
   }
   if (reached('REQUESTING_QUOTES')) {
     const input = { sessionId: id, avinodeTripId: tripId, avinodeRfqId: unique('arfq-') };

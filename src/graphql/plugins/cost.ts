@@ -31,7 +31,9 @@ export function operationCost(
   const operations = document.definitions.filter(
     (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
   );
-  const operation = operationName ? operations.find((candidate) => candidate.name?.value === operationName) : operations[0];
+  const operation = operationName
+    ? operations.find((candidate) => candidate.name?.value === operationName)
+    : operations[0];
   if (!operation) return 0;
   const fragments = new Map(
     document.definitions
@@ -65,7 +67,8 @@ export function operationCost(
 
   const fieldCost = (field: FieldNode, parent: GraphQLCompositeType, seen: Set<string>): number => {
     if (!field.selectionSet) return 1;
-    const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[field.name.value] : undefined;
+    const definition =
+      isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[field.name.value] : undefined;
     const type = definition ? getNamedType(definition.type) : undefined;
     if (!definition || !type || !isCompositeType(type)) return 1;
     const takesPages = definition.args.some((argument) => argument.name === 'first');

@@ -9,7 +9,9 @@ function hasUnstorableText(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes(NUL) || LONE_SURROGATE.test(value);
   if (depth > 64 || value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return value.some((item) => hasUnstorableText(item, depth + 1));
-  return Object.entries(value).some(([key, item]) => hasUnstorableText(key, depth + 1) || hasUnstorableText(item, depth + 1));
+  return Object.entries(value).some(
+    ([key, item]) => hasUnstorableText(key, depth + 1) || hasUnstorableText(item, depth + 1),
+  );
 }
 
 type Coded = { message: string; extensions: Record<string, unknown> };

@@ -47,17 +47,22 @@ export function queryLimitsPlugin(limits: LimitsConfig): Plugin {
   };
 }
 
-type OperationArgs = Parameters<typeof operationCost> extends [infer S, infer D, ...unknown[]]
-  ? { schema: S; document: D; operationName?: string | null; variableValues?: Record<string, unknown> | null }
-  : never;
+type OperationArgs =
+  Parameters<typeof operationCost> extends [infer S, infer D, ...unknown[]]
+    ? { schema: S; document: D; operationName?: string | null; variableValues?: Record<string, unknown> | null }
+    : never;
 
 function costRefusal(limits: LimitsConfig, args: OperationArgs): GraphQLError | undefined {
   const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues);
   if (cost <= limits.maxCost) return undefined;
-  return limitError('QUERY_TOO_COSTLY', `The operation could produce ${cost} objects; at most ${limits.maxCost} are allowed. Ask for smaller pages.`, {
-    cost,
-    maximum: limits.maxCost,
-  });
+  return limitError(
+    'QUERY_TOO_COSTLY',
+    `The operation could produce ${cost} objects; at most ${limits.maxCost} are allowed. Ask for smaller pages.`,
+    {
+      cost,
+      maximum: limits.maxCost,
+    },
+  );
 }
 
 function limitError(code: string, message: string, extra: Record<string, unknown> = {}): GraphQLError {
@@ -78,13 +83,28 @@ function shapeRule(limits: LimitsConfig): ValidationRule {
         const shape = measure(definition.selectionSet, fragments, new Set());
         const directives = shape.directives + (definition.directives?.length ?? 0);
         if (shape.depth > limits.maxDepth) {
-          context.reportError(limitError('QUERY_TOO_DEEP', `The operation is ${shape.depth} levels deep; at most ${limits.maxDepth} are allowed.`));
+          context.reportError(
+            limitError(
+              'QUERY_TOO_DEEP',
+              `The operation is ${shape.depth} levels deep; at most ${limits.maxDepth} are allowed.`,
+            ),
+          );
         }
         if (shape.aliases > limits.maxAliases) {
-          context.reportError(limitError('TOO_MANY_ALIASES', `The operation uses ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`));
+          context.reportError(
+            limitError(
+              'TOO_MANY_ALIASES',
+              `The operation uses ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`,
+            ),
+          );
         }
         if (directives > limits.maxDirectives) {
-          context.reportError(limitError('TOO_MANY_DIRECTIVES', `The operation uses ${directives} directives; at most ${limits.maxDirectives} are allowed.`));
+          context.reportError(
+            limitError(
+              'TOO_MANY_DIRECTIVES',
+              `The operation uses ${directives} directives; at most ${limits.maxDirectives} are allowed.`,
+            ),
+          );
         }
       }
       return false;
@@ -94,7 +114,11 @@ function shapeRule(limits: LimitsConfig): ValidationRule {
 
 type Shape = { depth: number; aliases: number; directives: number };
 
-function measure(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, inFragments: Set<string>): Shape {
+function measure(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  inFragments: Set<string>,
+): Shape {
   const shape: Shape = { depth: 0, aliases: 0, directives: 0 };
   const add = (inner: Shape, extraDepth: number) => {
     shape.depth = Math.max(shape.depth, inner.depth + extraDepth);
@@ -107,7 +131,12 @@ function measure(selectionSet: SelectionSetNode, fragments: Map<string, Fragment
       if (selection.alias) shape.aliases += 1;
       // Introspection is bounded by the schema itself and GraphiQL's query is deep.
       if (selection.name.value.startsWith('__')) continue;
-      add(selection.selectionSet ? measure(selection.selectionSet, fragments, inFragments) : { depth: 0, aliases: 0, directives: 0 }, 1);
+      add(
+        selection.selectionSet
+          ? measure(selection.selectionSet, fragments, inFragments)
+          : { depth: 0, aliases: 0, directives: 0 },
+        1,
+      );
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       add(measure(selection.selectionSet, fragments, inFragments), 0);
     } else {

@@ -82,7 +82,9 @@ export function observabilityPlugin(logger: Logger): Plugin<Context> {
       if (state.logged || Symbol.asyncIterator in Object(result)) return;
       state.logged = true;
       const results = Array.isArray(result) ? result : [result];
-      const codes = results.flatMap((single) => (single as { errors?: GraphQLError[] }).errors ?? []).map((error) => error.extensions?.['code'] ?? 'UNKNOWN');
+      const codes = results
+        .flatMap((single) => (single as { errors?: GraphQLError[] }).errors ?? [])
+        .map((error) => error.extensions?.['code'] ?? 'UNKNOWN');
       logger.info('operation', {
         requestId: state.id,
         operationName: state.operationName,

@@ -43,7 +43,11 @@ export function redisRateLimiter(redis: Redis, logger: Logger): RateLimiter {
       const redisKey = `rate:${key}:${start}`;
       if (redis.status !== 'ready') return undefined;
       try {
-        const [[, count]] = (await redis.multi().incr(redisKey).pexpire(redisKey, WINDOW_MS * 2).exec()) as [[null, number]];
+        const [[, count]] = (await redis
+          .multi()
+          .incr(redisKey)
+          .pexpire(redisKey, WINDOW_MS * 2)
+          .exec()) as [[null, number]];
         return count > limit ? Math.ceil((start + WINDOW_MS - now) / 1000) : undefined;
       } catch (error) {
         logger.warn('rate limiter unavailable; allowing the request', { error: (error as Error).message });
@@ -58,7 +62,9 @@ export function rateLimitPlugin(limits: LimitsConfig, limiter: RateLimiter): Plu
   const check = async (context: Context) => {
     const { viewer } = context;
     const [key, limit] =
-      viewer.kind === 'service' ? [`service:${viewer.subject}`, limits.serviceRatePerMinute] : [`agent:${viewer.agent.id}`, limits.ratePerMinute];
+      viewer.kind === 'service'
+        ? [`service:${viewer.subject}`, limits.serviceRatePerMinute]
+        : [`agent:${viewer.agent.id}`, limits.ratePerMinute];
     if (limit === 0) return undefined;
     const retryAfter = await limiter.hit(key, limit);
     if (retryAfter === undefined) return undefined;

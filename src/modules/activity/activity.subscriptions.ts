@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { ownerScope } from '../../auth/viewer.js';
+import type { SessionEventType } from '../../generated/prisma/enums.js';
 import { builder } from '../../graphql/builder.js';
-import { SessionEventType } from '../../generated/prisma/enums.js';
 import { AgentNode } from '../agent/agent.type.js';
 import { SessionStatusEnum, WorkflowStepEnum } from '../session/session.enums.js';
 import { ChatSessionNode } from '../session/session.type.js';

@@ -123,7 +123,11 @@ export class EventStream {
       include: { session: { select: { status: true, currentStep: true } } },
     });
     // The partial session must not pass for a loaded relation when GraphQL resolves `session`.
-    return rows.map(({ session, ...event }) => ({ ...event, sessionStatus: session.status, sessionStep: session.currentStep }));
+    return rows.map(({ session, ...event }) => ({
+      ...event,
+      sessionStatus: session.status,
+      sessionStep: session.currentStep,
+    }));
   }
 
   /**
@@ -143,7 +147,9 @@ export class EventStream {
       const deliver = (event: StreamedEvent) => {
         if (event.id <= delivered) return;
         delivered = event.id;
-        push(event).catch(() => stop(new Error('Subscriber fell too far behind; resubscribe with `after` set to the last cursor received.')));
+        push(event).catch(() =>
+          stop(new Error('Subscriber fell too far behind; resubscribe with `after` set to the last cursor received.')),
+        );
       };
       const listener = (event: StreamedEvent) => {
         if (!inScope(scope, event)) return;

@@ -9,10 +9,14 @@ import type { PubSub } from '../../pubsub.js';
  */
 export function announceCommitted(pubsub: PubSub, logger: Logger, events: SessionEvent[]): void {
   if (events.length === 0) return;
+  // biome-ignore lint/complexity/useMathMinMax: ids are bigints, which Math.max does not take.
   const lastEventId = events.reduce((max, event) => (event.id > max ? event.id : max), 0n);
   try {
     pubsub.publish('session-events:committed', { lastEventId: lastEventId.toString() });
   } catch (error) {
-    logger.warn('could not announce committed events', { lastEventId: lastEventId.toString(), error: (error as Error).message });
+    logger.warn('could not announce committed events', {
+      lastEventId: lastEventId.toString(),
+      error: (error as Error).message,
+    });
   }
 }

@@ -1,5 +1,5 @@
-import { builder } from '../../graphql/builder.js';
 import { SessionEventType } from '../../generated/prisma/enums.js';
+import { builder } from '../../graphql/builder.js';
 import { SessionStatusEnum, WorkflowStepEnum } from '../session/session.enums.js';
 import { ownedBy } from '../visibility.js';
 import { encodeEventCursor } from './event-cursor.js';

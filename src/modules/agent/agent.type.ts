@@ -1,5 +1,5 @@
-import { builder } from '../../graphql/builder.js';
 import { AgentRole } from '../../generated/prisma/enums.js';
+import { builder } from '../../graphql/builder.js';
 import { agentVisibleTo } from '../visibility.js';
 
 export const AgentRoleEnum = builder.enumType(AgentRole, { name: 'AgentRole' });

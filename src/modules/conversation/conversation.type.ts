@@ -1,6 +1,6 @@
+import { SenderType } from '../../generated/prisma/enums.js';
 import { builder } from '../../graphql/builder.js';
 import { maxPageSize } from '../../graphql/pagination.js';
-import { SenderType } from '../../generated/prisma/enums.js';
 import { ownedBy, ownedViaConversation } from '../visibility.js';
 
 export const SenderTypeEnum = builder.enumType(SenderType, { name: 'SenderType' });

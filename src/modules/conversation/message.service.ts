@@ -3,7 +3,14 @@ import type { Viewer } from '../../auth/viewer.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { SenderType } from '../../generated/prisma/enums.js';
 import { ValidationError } from '../errors.js';
-import { actorIdOf, actorOf, lockSession, runChange, touched, transitionEvents } from '../session/session-transaction.js';
+import {
+  actorIdOf,
+  actorOf,
+  lockSession,
+  runChange,
+  touched,
+  transitionEvents,
+} from '../session/session-transaction.js';
 import { transition } from '../session/workflow.js';
 import { externalId, parseInput, text } from '../validation.js';
 

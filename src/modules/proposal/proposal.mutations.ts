@@ -38,7 +38,11 @@ defineMutation('generateProposal', {
   resolve: async (input, context) => {
     const { session, proposal } = committed(
       context,
-      await generateProposal(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id, quoteId: input.quoteId?.id }),
+      await generateProposal(context.prisma, context.viewer, {
+        ...input,
+        sessionId: input.sessionId.id,
+        quoteId: input.quoteId?.id,
+      }),
     );
     return { sessionId: session.id, proposalId: proposal.id };
   },

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { actorIdOf, actorOf, lockSession, runChange, type Tx, touched, transitionEvents } from '../session/session-transaction.js';
+import {
+  actorIdOf,
+  actorOf,
+  lockSession,
+  runChange,
+  type Tx,
+  touched,
+  transitionEvents,
+} from '../session/session-transaction.js';
 import { transition } from '../session/workflow.js';
 import { email, parseInput, percent, text } from '../validation.js';
 
@@ -25,7 +33,11 @@ export async function generateProposal(prisma: PrismaClient, viewer: Viewer, raw
   const input = parseInput(generateSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const next = transition({ status: session.status, step: session.currentStep }, 'GENERATE_PROPOSAL', actorOf(viewer));
+    const next = transition(
+      { status: session.status, step: session.currentStep },
+      'GENERATE_PROPOSAL',
+      actorOf(viewer),
+    );
     const quoteId = input.quoteId ?? session.primaryQuoteId;
     if (!quoteId) throw ValidationError.of('quoteId', 'select a primary quote first, or name the quote');
     const quote = await tx.quote.findUnique({ where: { id: quoteId }, include: { request: true } });
@@ -60,7 +72,12 @@ export async function generateProposal(prisma: PrismaClient, viewer: Viewer, raw
         sessionId: session.id,
         agentId: session.agentId,
         type: 'PROPOSAL_GENERATED' as const,
-        data: { proposalId: proposal.id, number: proposal.number, total: total.toFixed(2), currency: proposal.currency },
+        data: {
+          proposalId: proposal.id,
+          number: proposal.number,
+          total: total.toFixed(2),
+          currency: proposal.currency,
+        },
       },
       ...transitionEvents(session, next),
     ];
@@ -74,7 +91,11 @@ async function nextProposalNumber(tx: Tx): Promise<string> {
   return `PROP-${year}-${String(row?.value).padStart(6, '0')}`;
 }
 
-const sendSchema = z.object({ sessionId: z.string(), sentTo: email.nullish(), expectedVersion: z.number().int().nullish() });
+const sendSchema = z.object({
+  sessionId: z.string(),
+  sentTo: email.nullish(),
+  expectedVersion: z.number().int().nullish(),
+});
 export type SendProposalInput = z.input<typeof sendSchema>;
 
 /** Sends the ready proposal (to the given address or the client's) and moves the session to PROPOSAL_SENT. */
@@ -84,12 +105,18 @@ export async function sendProposal(prisma: PrismaClient, viewer: Viewer, raw: Se
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
     const next = transition({ status: session.status, step: session.currentStep }, 'SEND_PROPOSAL', actorOf(viewer));
     if (!session.proposalId) throw ValidationError.of('sessionId', 'the session has no proposal to send');
-    const current = await tx.proposal.findUniqueOrThrow({ where: { id: session.proposalId }, include: { client: true } });
+    const current = await tx.proposal.findUniqueOrThrow({
+      where: { id: session.proposalId },
+      include: { client: true },
+    });
     const sentTo = input.sentTo ?? current.client?.email;
     if (!sentTo) throw ValidationError.of('sentTo', 'is required when the trip request has no client');
     const sentAt = new Date();
     const proposal = await tx.proposal.update({ where: { id: current.id }, data: { status: 'SENT', sentAt, sentTo } });
-    const updated = await tx.chatSession.update({ where: { id: session.id }, data: { currentStep: next.step, ...touched(sentAt) } });
+    const updated = await tx.chatSession.update({
+      where: { id: session.id },
+      data: { currentStep: next.step, ...touched(sentAt) },
+    });
     const events = [
       {
         sessionId: session.id,

@@ -1,5 +1,5 @@
-import { builder } from '../../graphql/builder.js';
 import { ProposalStatus } from '../../generated/prisma/enums.js';
+import { builder } from '../../graphql/builder.js';
 import { ownedBy } from '../visibility.js';
 
 export const ProposalStatusEnum = builder.enumType(ProposalStatus, { name: 'ProposalStatus' });

@@ -50,7 +50,13 @@ const ReceiveQuotePayload = builder
         type: [ChatSessionNode],
         description: 'The sessions that recorded the quote.',
         resolve: (query, payload, _args, context) =>
-          readBack(() => context.prisma.chatSession.findMany({ ...query, where: { id: { in: payload.sessionIds } }, orderBy: { id: 'asc' } })),
+          readBack(() =>
+            context.prisma.chatSession.findMany({
+              ...query,
+              where: { id: { in: payload.sessionIds } },
+              orderBy: { id: 'asc' },
+            }),
+          ),
       }),
       quote: t.prismaField({
         type: QuoteNode,
@@ -98,7 +104,11 @@ defineMutation('selectPrimaryQuote', {
   resolve: async (input, context) => {
     const { session } = committed(
       context,
-      await selectPrimaryQuote(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id, quoteId: input.quoteId.id }),
+      await selectPrimaryQuote(context.prisma, context.viewer, {
+        ...input,
+        sessionId: input.sessionId.id,
+        quoteId: input.quoteId.id,
+      }),
     );
     return { sessionId: session.id };
   },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
 import { ownerScope } from '../../auth/viewer.js';
 import { type ChatSession, Prisma, type PrismaClient, type Quote } from '../../generated/prisma/client.js';
-import { QuoteStatus } from '../../generated/prisma/enums.js';
+import type { QuoteStatus } from '../../generated/prisma/enums.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import {
   actorIdOf,
@@ -51,8 +51,10 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const sessions = await lockTargets(tx, viewer, input);
     const requestId = sessions[0]?.requestId;
-    if (!requestId) throw ValidationError.of('sessionId', 'the session has no trip request yet; capture it before quotes arrive');
-    for (const session of sessions) transition({ status: session.status, step: session.currentStep }, 'RECEIVE_QUOTE', actorOf(viewer));
+    if (!requestId)
+      throw ValidationError.of('sessionId', 'the session has no trip request yet; capture it before quotes arrive');
+    for (const session of sessions)
+      transition({ status: session.status, step: session.currentStep }, 'RECEIVE_QUOTE', actorOf(viewer));
 
     const operator = await tx.operator.upsert({
       where: { avinodeCompanyId: input.operator.avinodeCompanyId },
@@ -74,7 +76,8 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
     if (known && known.requestId !== requestId) {
       throw ValidationError.of('avinodeQuoteId', 'belongs to a quote on another trip request');
     }
-    if (known && !quoteChanged(known, fields)) return { result: { sessions, quote: known, outcome: 'UNCHANGED' as QuoteOutcome }, events: [] };
+    if (known && !quoteChanged(known, fields))
+      return { result: { sessions, quote: known, outcome: 'UNCHANGED' as QuoteOutcome }, events: [] };
 
     const quote = known
       ? await tx.quote.update({ where: { id: known.id }, data: fields })
@@ -83,7 +86,9 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
     const updatedSessions: ChatSession[] = [];
     // Only sessions on the quote's trip request count it, so counters always equal rows.
     for (const session of sessions.filter((candidate) => candidate.requestId === requestId)) {
-      const next = known ? { status: session.status, step: session.currentStep } : transition({ status: session.status, step: session.currentStep }, 'RECEIVE_QUOTE', actorOf(viewer));
+      const next = known
+        ? { status: session.status, step: session.currentStep }
+        : transition({ status: session.status, step: session.currentStep }, 'RECEIVE_QUOTE', actorOf(viewer));
       updatedSessions.push(
         await tx.chatSession.update({
           where: { id: session.id },
@@ -92,7 +97,10 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
       );
       events.push(quoteEvent(session, quote, known), ...transitionEvents(session, next));
     }
-    return { result: { sessions: updatedSessions, quote, outcome: (known ? 'UPDATED' : 'CREATED') as QuoteOutcome }, events };
+    return {
+      result: { sessions: updatedSessions, quote, outcome: (known ? 'UPDATED' : 'CREATED') as QuoteOutcome },
+      events,
+    };
   });
 }
 
@@ -108,7 +116,10 @@ function quoteEvent(session: ChatSession, quote: Quote, previous: Quote | null):
   return { sessionId: session.id, agentId: session.agentId, type: previous ? 'QUOTE_UPDATED' : 'QUOTE_RECEIVED', data };
 }
 
-function quoteChanged(known: Quote, next: { totalPrice: Prisma.Decimal; currency: string; status: QuoteStatus; [key: string]: unknown }): boolean {
+function quoteChanged(
+  known: Quote,
+  next: { totalPrice: Prisma.Decimal; currency: string; status: QuoteStatus; [key: string]: unknown },
+): boolean {
   return (
     !known.totalPrice.equals(next.totalPrice) ||
     known.currency !== next.currency ||
@@ -122,12 +133,19 @@ function quoteChanged(known: Quote, next: { totalPrice: Prisma.Decimal; currency
 }
 
 /** The addressed session, or every open session of the trip (the latest session if none is open), locked in id order. */
-async function lockTargets(tx: Tx, viewer: Viewer, input: { sessionId?: string | null; avinodeTripId?: string | null }) {
+async function lockTargets(
+  tx: Tx,
+  viewer: Viewer,
+  input: { sessionId?: string | null; avinodeTripId?: string | null },
+) {
   if (input.sessionId) return [await lockSession(tx, viewer, input.sessionId)];
   const tripId = input.avinodeTripId as string;
   const owner = ownerScope(viewer);
   const visible = { avinodeTripId: tripId, ...(owner ? { agentId: owner } : {}) };
-  let targets = await tx.chatSession.findMany({ where: { ...visible, status: { in: ['ACTIVE', 'PAUSED'] } }, orderBy: { id: 'asc' } });
+  let targets = await tx.chatSession.findMany({
+    where: { ...visible, status: { in: ['ACTIVE', 'PAUSED'] } },
+    orderBy: { id: 'asc' },
+  });
   if (targets.length === 0) {
     const latest = await tx.chatSession.findFirst({ where: visible, orderBy: { lastActivityAt: 'desc' } });
     targets = latest ? [latest] : [];
@@ -139,7 +157,11 @@ async function lockTargets(tx: Tx, viewer: Viewer, input: { sessionId?: string |
   return locked;
 }
 
-const selectSchema = z.object({ sessionId: z.string(), quoteId: z.string(), expectedVersion: z.number().int().nullish() });
+const selectSchema = z.object({
+  sessionId: z.string(),
+  quoteId: z.string(),
+  expectedVersion: z.number().int().nullish(),
+});
 export type SelectPrimaryQuoteInput = z.input<typeof selectSchema>;
 
 const UNSELECTABLE: QuoteStatus[] = ['DECLINED', 'EXPIRED', 'WITHDRAWN'];
@@ -152,10 +174,17 @@ export async function selectPrimaryQuote(prisma: PrismaClient, viewer: Viewer, r
     transition({ status: session.status, step: session.currentStep }, 'SELECT_PRIMARY_QUOTE', actorOf(viewer));
     const quote = await tx.quote.findUnique({ where: { id: input.quoteId } });
     if (!quote || quote.requestId !== session.requestId) throw new NotFoundError('Quote', input.quoteId);
-    if (UNSELECTABLE.includes(quote.status)) throw ValidationError.of('quoteId', `the quote is ${quote.status} and cannot be selected`);
+    if (UNSELECTABLE.includes(quote.status))
+      throw ValidationError.of('quoteId', `the quote is ${quote.status} and cannot be selected`);
     if (session.primaryQuoteId === quote.id) return { result: { session, quote }, events: [] };
-    const selected = quote.status === 'RECEIVED' ? await tx.quote.update({ where: { id: quote.id }, data: { status: 'SHORTLISTED' } }) : quote;
-    const updated = await tx.chatSession.update({ where: { id: session.id }, data: { primaryQuoteId: quote.id, ...touched() } });
+    const selected =
+      quote.status === 'RECEIVED'
+        ? await tx.quote.update({ where: { id: quote.id }, data: { status: 'SHORTLISTED' } })
+        : quote;
+    const updated = await tx.chatSession.update({
+      where: { id: session.id },
+      data: { primaryQuoteId: quote.id, ...touched() },
+    });
     const events: EventDraft[] = [
       {
         sessionId: session.id,

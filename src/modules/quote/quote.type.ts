@@ -1,7 +1,7 @@
 import { prismaConnectionHelpers } from '@pothos/plugin-prisma';
+import { QuoteStatus } from '../../generated/prisma/enums.js';
 import { builder } from '../../graphql/builder.js';
 import { maxPageSize } from '../../graphql/pagination.js';
-import { QuoteStatus } from '../../generated/prisma/enums.js';
 import { operatorVisibleTo, ownedViaRequest } from '../visibility.js';
 
 export const QuoteStatusEnum = builder.enumType(QuoteStatus, { name: 'QuoteStatus' });

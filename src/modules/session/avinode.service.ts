@@ -3,7 +3,15 @@ import type { Viewer } from '../../auth/viewer.js';
 import type { ChatSession, PrismaClient } from '../../generated/prisma/client.js';
 import { InvalidTransitionError, ValidationError } from '../errors.js';
 import { externalId, parseInput } from '../validation.js';
-import { actorIdOf, actorOf, lockSession, runChange, type Tx, touched, transitionEvents } from './session-transaction.js';
+import {
+  actorIdOf,
+  actorOf,
+  lockSession,
+  runChange,
+  type Tx,
+  touched,
+  transitionEvents,
+} from './session-transaction.js';
 import { allowedActions, transition } from './workflow.js';
 
 const linkSchema = z.object({
@@ -25,7 +33,11 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
   const input = parseInput(linkSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const ids = { avinodeTripId: input.avinodeTripId, avinodeRfpId: input.avinodeRfpId ?? null, avinodeRfqId: input.avinodeRfqId ?? null };
+    const ids = {
+      avinodeTripId: input.avinodeTripId,
+      avinodeRfpId: input.avinodeRfpId ?? null,
+      avinodeRfqId: input.avinodeRfqId ?? null,
+    };
     const alreadyLinked =
       session.avinodeTripId === ids.avinodeTripId &&
       (ids.avinodeRfpId === null || session.avinodeRfpId === ids.avinodeRfpId) &&
@@ -53,7 +65,8 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
         `the session is ${session.status}; only open sessions can be relinked`,
       );
     }
-    if (!session.requestId) throw ValidationError.of('sessionId', 'capture the trip request before linking an Avinode trip');
+    if (!session.requestId)
+      throw ValidationError.of('sessionId', 'capture the trip request before linking an Avinode trip');
     const requestId = await tripRequestOf(tx, ids.avinodeTripId, session);
     const updated = await tx.chatSession.update({
       where: { id: session.id },
@@ -66,9 +79,15 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
         ...touched(),
       },
     });
-    const joined = requestId !== session.requestId ? { requestId, previousRequestId: session.requestId } : { requestId };
+    const joined =
+      requestId !== session.requestId ? { requestId, previousRequestId: session.requestId } : { requestId };
     const events = [
-      { sessionId: session.id, agentId: session.agentId, type: 'AVINODE_TRIP_LINKED' as const, data: { ...ids, ...joined } },
+      {
+        sessionId: session.id,
+        agentId: session.agentId,
+        type: 'AVINODE_TRIP_LINKED' as const,
+        data: { ...ids, ...joined },
+      },
       ...transitionEvents(session, next),
     ];
     return { result: { session: updated, changed: true }, events };

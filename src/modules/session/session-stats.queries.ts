@@ -1,5 +1,5 @@
-import { builder } from '../../graphql/builder.js';
 import { SessionStatus, WorkflowStep } from '../../generated/prisma/enums.js';
+import { builder } from '../../graphql/builder.js';
 import { SessionStatusEnum, WorkflowStepEnum } from './session.enums.js';
 import { SessionFilterInput, sessionWhere } from './session.filters.js';
 
@@ -26,8 +26,16 @@ const SessionStatsType = builder.objectRef<SessionStats>('SessionStats').impleme
   description: 'Dashboard figures over the sessions matching a filter.',
   fields: (t) => ({
     total: t.exposeInt('total'),
-    byStatus: t.field({ type: [StatusCountType], resolve: (stats) => stats.byStatus, description: 'Every status, zeros included.' }),
-    byStep: t.field({ type: [StepCountType], resolve: (stats) => stats.byStep, description: 'Every step, zeros included.' }),
+    byStatus: t.field({
+      type: [StatusCountType],
+      resolve: (stats) => stats.byStatus,
+      description: 'Every status, zeros included.',
+    }),
+    byStep: t.field({
+      type: [StepCountType],
+      resolve: (stats) => stats.byStep,
+      description: 'Every step, zeros included.',
+    }),
     quotesReceived: t.exposeInt('quotesReceived'),
     quotesExpected: t.exposeInt('quotesExpected'),
     messages: t.exposeInt('messages'),

@@ -1,6 +1,6 @@
 import type { Viewer } from '../../auth/viewer.js';
-import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
 import { ownerScope } from '../../auth/viewer.js';
+import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
 import { NotFoundError, StaleVersionError } from '../errors.js';
 import type { Actor } from './workflow.js';
 
@@ -101,10 +101,22 @@ export function transitionEvents(
 ): EventDraft[] {
   const events: EventDraft[] = [];
   if (next.step !== session.currentStep) {
-    events.push({ sessionId: session.id, agentId: session.agentId, type: 'STEP_CHANGED', fromStep: session.currentStep, toStep: next.step });
+    events.push({
+      sessionId: session.id,
+      agentId: session.agentId,
+      type: 'STEP_CHANGED',
+      fromStep: session.currentStep,
+      toStep: next.step,
+    });
   }
   if (next.status !== session.status) {
-    events.push({ sessionId: session.id, agentId: session.agentId, type: 'STATUS_CHANGED', fromStatus: session.status, toStatus: next.status });
+    events.push({
+      sessionId: session.id,
+      agentId: session.agentId,
+      type: 'STATUS_CHANGED',
+      fromStatus: session.status,
+      toStatus: next.status,
+    });
   }
   return events;
 }

@@ -1,5 +1,5 @@
-import { builder } from '../../graphql/builder.js';
 import { SessionStatus, WorkflowStep } from '../../generated/prisma/enums.js';
+import { builder } from '../../graphql/builder.js';
 
 export const SessionStatusEnum = builder.enumType(SessionStatus, {
   name: 'SessionStatus',

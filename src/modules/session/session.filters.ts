@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
 import type { Viewer } from '../../auth/viewer.js';
-import { builder } from '../../graphql/builder.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import { builder } from '../../graphql/builder.js';
+import { AgentNode } from '../agent/agent.type.js';
 import { ClientNode } from '../client/client.type.js';
 import { ownedBy } from '../visibility.js';
-import { AgentNode } from '../agent/agent.type.js';
 import { SessionStatusEnum, WorkflowStepEnum } from './session.enums.js';
 
 export const SessionFilterInput = builder.inputType('SessionFilter', {

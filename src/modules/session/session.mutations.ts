@@ -10,7 +10,10 @@ import { ChatSessionNode } from './session.type.js';
 const StartSessionInput = builder.inputType('StartSessionInput', {
   fields: (t) => ({
     conversationId: t.globalID({ for: ConversationNode, description: 'Omit to open a new conversation.' }),
-    agentId: t.globalID({ for: AgentNode, description: 'Required with a service token; defaults to the signed-in agent.' }),
+    agentId: t.globalID({
+      for: AgentNode,
+      description: 'Required with a service token; defaults to the signed-in agent.',
+    }),
     subject: t.string({ description: 'Subject of a new conversation.' }),
     metadata: t.field({ type: 'JSON' }),
   }),
@@ -85,12 +88,14 @@ const LinkAvinodeTripInput = builder.inputType('LinkAvinodeTripInput', {
   }),
 });
 
-const LinkAvinodeTripPayload = builder.objectRef<SessionPayload & { changed: boolean }>('LinkAvinodeTripPayload').implement({
-  fields: (t) => ({
-    session: payloadSessionField(t),
-    changed: t.exposeBoolean('changed', { description: 'False when the same ids were already linked.' }),
-  }),
-});
+const LinkAvinodeTripPayload = builder
+  .objectRef<SessionPayload & { changed: boolean }>('LinkAvinodeTripPayload')
+  .implement({
+    fields: (t) => ({
+      session: payloadSessionField(t),
+      changed: t.exposeBoolean('changed', { description: 'False when the same ids were already linked.' }),
+    }),
+  });
 
 defineMutation('linkAvinodeTrip', {
   description: 'Links the Avinode trip / RFP / RFQ: SEARCHING_AIRCRAFT → REQUESTING_QUOTES. Idempotent.',

@@ -5,7 +5,8 @@ import { ownedBy } from '../visibility.js';
 import { SessionStatusEnum, WorkflowStepEnum } from './session.enums.js';
 
 export const ChatSessionNode = builder.prismaNode('ChatSession', {
-  description: 'A tracked chat session: the conversation, its trip request, quotes and proposal, and where the deal stands.',
+  description:
+    'A tracked chat session: the conversation, its trip request, quotes and proposal, and where the deal stands.',
   id: { field: 'id' },
   nullable: true,
   findUnique: (id, context) => ({ id, ...ownedBy(context.viewer) }),
@@ -26,7 +27,9 @@ export const ChatSessionNode = builder.prismaNode('ChatSession', {
     quotesReceivedCount: t.exposeInt('quotesReceivedCount'),
     quotesExpectedCount: t.exposeInt('quotesExpectedCount'),
     operatorsContactedCount: t.exposeInt('operatorsContactedCount'),
-    version: t.exposeInt('version', { description: 'Bumped by every change; pass as expectedVersion to guard an update.' }),
+    version: t.exposeInt('version', {
+      description: 'Bumped by every change; pass as expectedVersion to guard an update.',
+    }),
     agent: t.relation('agent'),
     conversation: t.relation('conversation'),
     request: t.relation('request', { nullable: true }),

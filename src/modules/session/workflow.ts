@@ -75,12 +75,14 @@ export function decide(state: SessionState, action: WorkflowAction, actor: Actor
     case 'COMPLETE':
     case 'ARCHIVE': {
       const rule = STATUS_RULES[action] as { from: readonly SessionStatus[]; to: SessionStatus };
-      if (!rule.from.includes(status)) return refuse(`only a session that is ${rule.from.join(' or ')} can move to ${rule.to}`);
+      if (!rule.from.includes(status))
+        return refuse(`only a session that is ${rule.from.join(' or ')} can move to ${rule.to}`);
       return allow({ status: rule.to, step });
     }
     default: {
       const rule = STEP_RULES[action] as { from: readonly WorkflowStep[]; to?: WorkflowStep };
-      if (!OPEN.includes(status)) return refuse(`the session is ${status}; only open sessions move through the workflow`);
+      if (!OPEN.includes(status))
+        return refuse(`the session is ${status}; only open sessions move through the workflow`);
       if (!rule.from.includes(step)) return refuse(`it is allowed only at ${rule.from.join(' or ')}`);
       return allow({ status, step: rule.to ?? step });
     }

@@ -3,7 +3,14 @@ import type { Viewer } from '../../auth/viewer.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { TripType } from '../../generated/prisma/enums.js';
 import { NotFoundError } from '../errors.js';
-import { actorIdOf, actorOf, lockSession, runChange, touched, transitionEvents } from '../session/session-transaction.js';
+import {
+  actorIdOf,
+  actorOf,
+  lockSession,
+  runChange,
+  touched,
+  transitionEvents,
+} from '../session/session-transaction.js';
 import { transition } from '../session/workflow.js';
 import { currencyCode, icaoAirport, money, parseInput, text } from '../validation.js';
 
@@ -42,9 +49,17 @@ const captureSchema = z
       const previous = input.legs[index - 1];
       if (!previous) return;
       if (leg.departureAt <= previous.departureAt) {
-        context.addIssue({ code: 'custom', path: ['legs', index, 'departureAt'], message: 'must be after the previous leg departs' });
+        context.addIssue({
+          code: 'custom',
+          path: ['legs', index, 'departureAt'],
+          message: 'must be after the previous leg departs',
+        });
       }
-      if (input.tripType !== 'ROUND_TRIP' && leg.departureAirport === previous.departureAirport && leg.arrivalAirport === previous.arrivalAirport) {
+      if (
+        input.tripType !== 'ROUND_TRIP' &&
+        leg.departureAirport === previous.departureAirport &&
+        leg.arrivalAirport === previous.arrivalAirport
+      ) {
         context.addIssue({ code: 'custom', path: ['legs', index], message: 'repeats the previous leg' });
       }
     });
@@ -60,7 +75,11 @@ export async function captureTripRequest(prisma: PrismaClient, viewer: Viewer, r
   const input = parseInput(captureSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const next = transition({ status: session.status, step: session.currentStep }, 'CAPTURE_TRIP_REQUEST', actorOf(viewer));
+    const next = transition(
+      { status: session.status, step: session.currentStep },
+      'CAPTURE_TRIP_REQUEST',
+      actorOf(viewer),
+    );
     if (input.clientId) {
       const client = await tx.client.findUnique({ where: { id: input.clientId } });
       if (!client || client.agentId !== session.agentId) throw new NotFoundError('Client', input.clientId);
@@ -91,7 +110,13 @@ export async function captureTripRequest(prisma: PrismaClient, viewer: Viewer, r
         sessionId: session.id,
         agentId: session.agentId,
         type: 'TRIP_REQUEST_CAPTURED' as const,
-        data: { requestId: request.id, revised, tripType: request.tripType, legs: legs.length, passengers: request.passengers },
+        data: {
+          requestId: request.id,
+          revised,
+          tripType: request.tripType,
+          legs: legs.length,
+          passengers: request.passengers,
+        },
       },
       ...transitionEvents(session, next),
     ];

@@ -1,6 +1,6 @@
+import { TripType } from '../../generated/prisma/enums.js';
 import { builder } from '../../graphql/builder.js';
 import { maxPageSize } from '../../graphql/pagination.js';
-import { TripType } from '../../generated/prisma/enums.js';
 import { ownedBy, ownedViaRequest } from '../visibility.js';
 
 export const TripTypeEnum = builder.enumType(TripType, { name: 'TripType' });
