@@ -5,9 +5,7 @@ import { defineConfig } from 'prisma/config';
 // would download. Generation itself runs on bundled wasm, so any file will do;
 // the stub tells whoever runs `prisma migrate` which npm script to use instead.
 // `??=` keeps a real engine, where one is installed, in charge.
-process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= fileURLToPath(
-  new URL('./scripts/schema-engine-stub.sh', import.meta.url),
-);
+process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= fileURLToPath(new URL('./scripts/schema-engine-stub.sh', import.meta.url));
 
 export default defineConfig({
   schema: 'prisma/schema.prisma',

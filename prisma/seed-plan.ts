@@ -3,7 +3,7 @@ import { DEMO_AGENTS, DEMO_BASE_DATE, DEMO_CLIENTS, demoAuthSubject } from './se
 import { DEMO_OPERATORS, demoOperatorId, OPERATORS_CREATED_AT } from './seed-fleet.js';
 import { demoUuid, type Rng, rngFor } from './seed-random.js';
 import { emptyRows, type PlanRows } from './seed-recorder.js';
-import { buildConversation, type ConversationSpec, STEPS, type SessionSpec } from './seed-session.js';
+import { buildConversation, type ConversationSpec, type SessionSpec, STEPS } from './seed-session.js';
 
 /**
  * The whole demo data set as rows, computed without touching a database: which conversations exist,

@@ -14,7 +14,9 @@ import { PrismaClient } from '../src/generated/prisma/client.js';
 const args = process.argv.slice(2);
 const config = loadConfig();
 if (!config.auth.secret) {
-  process.stderr.write('Tokens can only be printed with an HS256 JWT_SECRET; with JWKS_URL, ask your identity provider.\n');
+  process.stderr.write(
+    'Tokens can only be printed with an HS256 JWT_SECRET; with JWKS_URL, ask your identity provider.\n',
+  );
   process.exit(1);
 }
 
