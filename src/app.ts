@@ -61,7 +61,7 @@ export async function createApp({
         // Never hold a request waiting for Redis: while it is away the limiter fails open.
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
-        commandTimeout: 500,
+        commandTimeout: 2_000,
         retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
       })
     : undefined;

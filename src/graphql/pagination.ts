@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { isBigintId } from './global-ids.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -43,5 +44,6 @@ function isOwnCursor(cursor: string): boolean {
   const decoded = Buffer.from(cursor, 'base64').toString('utf8');
   const string = /^GPC:S:(.*)$/s.exec(decoded);
   if (string) return UUID.test(string[1] ?? '');
-  return /^GPC:[NI]:\d{1,19}$/.test(decoded);
+  const number = /^GPC:[NI]:(\d{1,19})$/.exec(decoded);
+  return number !== null && isBigintId(number[1] ?? '');
 }

@@ -3,11 +3,14 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 // NUL cannot be stored in PostgreSQL text or jsonb, and a lone UTF-16 surrogate is not
 // a character at all; either would otherwise fail deep inside a transaction.
 const NUL = '\u0000';
+const MAX_NESTING = 32;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function hasUnstorableText(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes(NUL) || LONE_SURROGATE.test(value);
-  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  // Nothing legitimate nests this deep; refusing it also bounds this walk.
+  if (depth > MAX_NESTING) return true;
+  if (value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return value.some((item) => hasUnstorableText(item, depth + 1));
   return Object.entries(value).some(
     ([key, item]) => hasUnstorableText(key, depth + 1) || hasUnstorableText(item, depth + 1),
@@ -50,9 +53,12 @@ export function inputSanityPlugin(): Plugin {
       if (hasUnstorableText(params.query) || hasUnstorableText(params.variables)) {
         setResult({
           errors: [
-            createGraphQLError('Strings must not contain NUL (\\u0000) characters or unpaired surrogates.', {
-              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-            }),
+            createGraphQLError(
+              `Strings must not contain NUL (\\u0000) characters or unpaired surrogates, and values must not nest deeper than ${MAX_NESTING} levels.`,
+              {
+                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+              },
+            ),
           ],
         });
       }

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { isBigintId } from '../../graphql/global-ids.js';
 
 /**
  * Event cursors are opaque to clients so the stream's position can change shape
@@ -13,7 +14,7 @@ export function encodeEventCursor(id: bigint): string {
 export function decodeEventCursor(cursor: string): bigint {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   const digits = decoded.startsWith(PREFIX) ? decoded.slice(PREFIX.length) : '';
-  if (!/^\d{1,19}$/.test(digits)) {
+  if (!isBigintId(digits)) {
     throw new GraphQLError('Invalid event cursor.', { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
   }
   return BigInt(digits);

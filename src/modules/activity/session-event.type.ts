@@ -1,5 +1,6 @@
 import { SessionEventType } from '../../generated/prisma/enums.js';
 import { builder } from '../../graphql/builder.js';
+import { isBigintId } from '../../graphql/global-ids.js';
 import { SessionStatusEnum, WorkflowStepEnum } from '../session/session.enums.js';
 import { ownedBy } from '../visibility.js';
 import { encodeEventCursor } from './event-cursor.js';
@@ -31,5 +32,5 @@ export const SessionEventNode = builder.prismaNode('SessionEvent', {
 
 function parseEventId(id: string): bigint {
   // A malformed id simply matches nothing.
-  return /^\d{1,19}$/.test(id) ? BigInt(id) : -1n;
+  return isBigintId(id) ? BigInt(id) : -1n;
 }
