@@ -1,15 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { execute as graphqlExecute, subscribe as graphqlSubscribe } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
-import { WebSocketServer } from 'ws';
 import { createTokenVerifier, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Context } from './graphql/context.js';
-import { createContextFactory, credentialsOf } from './graphql/context-factory.js';
+import { createContextFactory } from './graphql/context-factory.js';
 import { maskError } from './graphql/errors-mask.js';
 import { inputSanityPlugin } from './graphql/plugins/input-sanity.js';
 import { queryLimitsPlugin } from './graphql/plugins/limits.js';
@@ -22,12 +19,11 @@ import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
 import { EventStream } from './modules/activity/event-stream.js';
 import { createAppPubSub, type PubSub } from './pubsub.js';
+import { serveWebSockets } from './websocket.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The demo agent GraphiQL signs in as during development. */
 export const DEMO_AGENT_SUBJECT = 'demo|agent1@example.com';
-/** graphql-ws close code for a refused or expired credential; clients reconnect with a fresh token. */
-export const CLOSE_FORBIDDEN = 4403;
 const KEEP_ALIVE_MS = 12_000;
 const READY_TIMEOUT_MS = 2_000;
 
@@ -72,17 +68,18 @@ export async function createApp({
   if (rateLimitRedis) await untilReady(rateLimitRedis, 5_000, logger);
   const limiter = rateLimitRedis ? redisRateLimiter(rateLimitRedis, logger) : memoryRateLimiter();
 
+  const contextFactory = createContextFactory({
+    verify,
+    prisma: database.prisma,
+    logger,
+    pubsub,
+    events,
+    requestTimeoutMs: config.limits.requestTimeoutMs,
+  });
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: createContextFactory({
-      verify,
-      prisma: database.prisma,
-      logger,
-      pubsub,
-      events,
-      requestTimeoutMs: config.limits.requestTimeoutMs,
-    }),
+    context: contextFactory,
     maskedErrors: { maskError, isDev: false },
     logging: false,
     landingPage: false,
@@ -110,61 +107,17 @@ export async function createApp({
   });
 
   const server = createServer(yoga);
-  const sockets = new WebSocketServer({ server, path: GRAPHQL_PATH });
-  const expiryTimers = new WeakMap<object, NodeJS.Timeout>();
-  const socketServer = useServer<
-    Record<string, unknown>,
-    { request: unknown; socket: { close(code: number, reason: string): void } }
-  >(
-    {
-      // Refuse a missing or bad token at connection time, and close the socket when it
-      // expires, so the client reconnects with a fresh one.
-      onConnect: async (ctx) => {
-        const token = credentialsOf({ connectionParams: ctx.connectionParams });
-        if (!token) return false;
-        try {
-          const claims = await verify(token);
-          if (claims.expiresAt) {
-            const timer = setTimeout(
-              () => ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Token expired'),
-              Math.max(0, claims.expiresAt.getTime() - Date.now()),
-            );
-            timer.unref();
-            expiryTimers.set(ctx, timer);
-          }
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      onClose: (ctx) => clearTimeout(expiryTimers.get(ctx)),
-      // Every operation goes through yoga's pipeline, so auth, masking and plugins match HTTP.
-      execute: (args) => (args as unknown as EnvelopedArgs).rootValue.execute(args),
-      subscribe: (args) => (args as unknown as EnvelopedArgs).rootValue.subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          connectionParams: ctx.connectionParams,
-        });
-        const args = {
-          schema: enveloped.schema,
-          operationName: payload.operationName,
-          document: enveloped.parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        const errors = enveloped.validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
-      },
-    },
-    sockets,
-    KEEP_ALIVE_MS,
-  );
+  const webSockets = serveWebSockets({
+    server,
+    path: GRAPHQL_PATH,
+    yoga,
+    // The same look-up as an HTTP request's, so the same tokens are refused for the same reasons.
+    viewerOf: async (connectionParams) => (await contextFactory({ connectionParams })).viewer,
+    logger,
+    maxPayloadBytes: config.limits.maxBodyBytes,
+    maxOperationsPerConnection: config.limits.maxSubscriptionsPerConnection,
+    keepAliveMs: KEEP_ALIVE_MS,
+  });
 
   return {
     yoga,
@@ -183,14 +136,13 @@ export async function createApp({
       // Keep-alive sockets go idle as their last responses finish; close them as they do.
       server.closeIdleConnections();
       const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-      // Subscriptions complete cleanly (SSE streams end, graphql-ws sends `complete`)...
+      // Subscriptions complete cleanly (SSE streams end, graphql-ws sends `complete`),
+      // and sockets take no new operations meanwhile...
+      const webSocketsDrained = webSockets.drain(config.shutdownTimeoutMs);
       await events.stop();
-      // graphql-ws sends `complete` frames from the ending iterators asynchronously;
-      // give them a moment to reach the wire before the sockets close.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await webSocketsDrained;
       // ...then sockets close with 1001 "going away".
-      await socketServer.dispose();
-      sockets.close();
+      await webSockets.close(config.shutdownTimeoutMs);
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(force);
@@ -210,9 +162,6 @@ async function untilReady(redis: Redis, timeoutMs: number, logger: Logger): Prom
   ]);
   if (!ready) logger.warn('redis not ready; rate limiting lets requests through until it is', { timeoutMs });
 }
-
-/** onSubscribe hands yoga's enveloped execute/subscribe to graphql-ws through the root value. */
-type EnvelopedArgs = { rootValue: { execute: typeof graphqlExecute; subscribe: typeof graphqlSubscribe } };
 
 /** `/readyz`: 200 when the database answers, 503 when it does not. */
 function readinessPlugin(database: Database): Plugin {

@@ -38,6 +38,7 @@ const environmentSchema = z.object({
   MAX_COST: z.coerce.number().int().min(1).default(25_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_000_000),
   MAX_BATCH_SIZE: z.coerce.number().int().min(0).default(0),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
   INTROSPECTION: z.enum(['auto', 'on', 'off']).default('auto'),
   GRAPHIQL: z.enum(['auto', 'on', 'off']).default('auto'),
   TRUSTED_DOCUMENTS: z.enum(['off', 'on']).default('off'),
@@ -67,6 +68,8 @@ export type LimitsConfig = {
   maxBodyBytes: number;
   /** 0: batching is off. */
   maxBatchSize: number;
+  /** Operations one WebSocket may have running at once (graphql-ws multiplexes them). */
+  maxSubscriptionsPerConnection: number;
   ratePerMinute: number;
   serviceRatePerMinute: number;
   requestTimeoutMs: number;
@@ -143,8 +146,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     host: env.HOST,
     port: env.PORT,
     database,
-    // Demo data only ever goes into an empty embedded database.
-    seedDemoData: database.kind === 'pglite' && env.SEED_DEMO_DATA === 'auto',
+    // Demo data only ever goes into an empty database, and never in production.
+    seedDemoData: env.SEED_DEMO_DATA === 'auto' && !isProduction,
     redisUrl: env.REDIS_URL,
     auth: {
       secret: usesDevelopmentSecret ? DEVELOPMENT_JWT_SECRET : env.JWT_SECRET,
@@ -164,6 +167,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxCost: env.MAX_COST,
       maxBodyBytes: env.MAX_BODY_BYTES,
       maxBatchSize: env.MAX_BATCH_SIZE,
+      maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
       ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
       serviceRatePerMinute: env.SERVICE_RATE_LIMIT_PER_MINUTE,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,

@@ -1,6 +1,8 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type App, createApp } from '../src/app.js';
 import { signToken } from '../src/auth/tokens.js';
 import { type Config, loadConfig } from '../src/config.js';
@@ -24,6 +26,8 @@ const LogRecordMessage = graphql(`
     recordMessage(input: $input) { __typename ... on Error { code } ... on RecordMessagePayload { recorded: message { content } } }
   }
 `);
+
+const LogFeed = graphql(`subscription LogFeed { activityFeed { id type } }`);
 
 type LogLine = { level: string; message: string } & Record<string, unknown>;
 
@@ -126,6 +130,117 @@ describe('one log line per operation', () => {
       // Refused before the viewer is resolved, so the line names the refusal rather than the viewer.
       expect.objectContaining({ operationName: 'LogTooDeep', outcome: 'refused', errorCodes: ['QUERY_TOO_DEEP'] }),
     ]);
+  });
+});
+
+/** Waits for the first line that matches, printing every line when none comes. */
+async function lineMatching(matches: (line: LogLine) => boolean): Promise<LogLine> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    const found = lines.find(matches);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`No matching log line in:\n${JSON.stringify(lines, null, 2)}`);
+}
+
+describe('subscriptions', () => {
+  it('logs a WebSocket subscription when it starts and when it ends, and operations refused on the socket', async () => {
+    const client = createClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      onNonLazyError: () => {},
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
+    try {
+      let received = 0;
+      const stop = client.subscribe(
+        { query: print(LogFeed) },
+        { next: () => received++, error: () => {}, complete: () => {} },
+      );
+      const started = await lineMatching(
+        (line) => line.message === 'subscription started' && line['operationName'] === 'LogFeed',
+      );
+      expect(started).toMatchObject({
+        level: 'info',
+        requestId: expect.any(String),
+        viewer: agent.id,
+        transport: 'ws',
+        connectionId: expect.any(String),
+      });
+      await send(LogStartSession, { input: { subject: 'Logged over a socket' } });
+      for (let waited = 0; received === 0 && waited < 10_000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      stop();
+      const ended = await lineMatching(
+        (line) => line.message === 'operation' && line['requestId'] === started['requestId'],
+      );
+      expect(ended).toMatchObject({
+        level: 'info',
+        operationName: 'LogFeed',
+        viewer: agent.id,
+        transport: 'ws',
+        connectionId: started['connectionId'],
+        outcome: 'ok',
+        results: 1,
+      });
+      expect(ended['durationMs']).toEqual(expect.any(Number));
+
+      // Refused before it ran: the line still names the operation, the viewer and the code.
+      const refusal = (query: string) =>
+        new Promise<void>((resolve) =>
+          client.subscribe({ query }, { next: () => {}, error: () => resolve(), complete: resolve }),
+        );
+      await refusal('subscription LogBroken { activityFeed { id ');
+      await refusal(
+        'query LogTooDeepOnSocket { sessions { edges { node { request { quotes { edges { node { request { quotes { edges { node { request { id } } } } } } } } } } } } }',
+      );
+      const refusedLines = lines.filter(
+        (line) =>
+          line.message === 'operation' && ['LogBroken', 'LogTooDeepOnSocket'].includes(line['operationName'] as string),
+      );
+      expect(refusedLines).toEqual([
+        expect.objectContaining({
+          operationName: 'LogBroken',
+          viewer: agent.id,
+          transport: 'ws',
+          outcome: 'refused',
+          errorCodes: ['GRAPHQL_PARSE_FAILED'],
+          durationMs: expect.any(Number),
+        }),
+        expect.objectContaining({
+          operationName: 'LogTooDeepOnSocket',
+          viewer: agent.id,
+          transport: 'ws',
+          outcome: 'refused',
+          errorCodes: ['QUERY_TOO_DEEP'],
+        }),
+      ]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('logs an SSE subscription when it starts and when it ends', async () => {
+    const abort = new AbortController();
+    const response = await fetch(url, {
+      method: 'POST',
+      signal: abort.signal,
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: print(LogFeed) }),
+    });
+    const requestId = response.headers.get('x-request-id');
+    const started = await lineMatching(
+      (line) => line.message === 'subscription started' && line['requestId'] === requestId,
+    );
+    expect(started).toMatchObject({ operationName: 'LogFeed', viewer: agent.id, transport: 'http' });
+    abort.abort();
+    await response.body?.cancel().catch(() => {});
+    const ended = await lineMatching((line) => line.message === 'operation' && line['requestId'] === requestId);
+    expect(ended).toMatchObject({ operationName: 'LogFeed', viewer: agent.id, transport: 'http', outcome: 'ok' });
+    expect(lines.filter((line) => line['requestId'] === requestId)).toHaveLength(2);
   });
 });
 

@@ -34,7 +34,7 @@ export async function resolveViewer(
   }
   if (claims.isService) return { kind: 'service', subject: claims.subject, expiresAt: claims.expiresAt };
   const agent = await prisma.agent.findUnique({ where: { authSubject: claims.subject } });
-  if (!agent || !agent.isActive) throw new UnauthenticatedError('No active agent matches this token.');
+  if (!agent?.isActive) throw new UnauthenticatedError('No active agent matches this token.');
   return { kind: 'agent', agent, isAdmin: agent.role === 'ADMIN', expiresAt: claims.expiresAt };
 }
 

@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { Viewer } from '../../auth/viewer.js';
 import type { Logger } from '../../logger.js';
 import { DomainError } from '../../modules/errors.js';
 import type { Context } from '../context.js';
 
-type RequestState = { id: string; started: number; operationName?: string; logged?: boolean };
+type RequestState = {
+  id: string;
+  started: number;
+  operationName?: string;
+  logged?: boolean;
+  /** Set for operations that arrived on a WebSocket (each gets a request of its own). */
+  connectionId?: string;
+};
 const requests = new WeakMap<Request, RequestState>();
 
 function stateOf(request: Request): RequestState {
@@ -28,13 +36,76 @@ export function requestIdOf(request: Request | undefined): string {
   return request ? stateOf(request).id : randomUUID();
 }
 
+/** Marks a request that stands for one operation on a WebSocket, so its lines name the transport and socket. */
+export function trackWebSocketOperation(request: Request, connectionId: string): void {
+  stateOf(request).connectionId = connectionId;
+}
+
+/** How a viewer appears in logs: an id, never a token or an email. */
+export function viewerLabel(viewer: Viewer): string {
+  return viewer.kind === 'service' ? `service:${viewer.subject}` : viewer.agent.id;
+}
+
+function transportFields(state: RequestState | undefined) {
+  return state?.connectionId ? { transport: 'ws', connectionId: state.connectionId } : { transport: 'http' };
+}
+
+const codeOf = (error: { extensions?: Record<string, unknown> }) => error.extensions?.['code'] ?? 'UNKNOWN';
+
+/**
+ * The line for an operation that never ran: refused (limits, auth, CSRF, trusted
+ * documents, malformed) before execution. `viewer` when the transport already knows it.
+ */
+export function logRefusedOperation(
+  logger: Logger,
+  request: Request,
+  errors: readonly { extensions?: Record<string, unknown> }[],
+  viewer?: string,
+): void {
+  const state = stateOf(request);
+  if (state.logged) return;
+  state.logged = true;
+  const codes = errors.map(codeOf);
+  logger.info('operation', {
+    requestId: state.id,
+    operationName: state.operationName,
+    ...(viewer ? { viewer } : {}),
+    ...transportFields(state),
+    durationMs: Math.round(performance.now() - state.started),
+    outcome: codes.length ? 'refused' : 'ok',
+    errorCodes: codes.length ? codes : undefined,
+  });
+}
+
 /**
  * One JSON log line per operation (request id, operation, viewer, duration, outcome),
  * also for operations refused before they ran (limits, auth, CSRF, trusted documents),
  * and the request id in every response, so a masked error can be found in the logs.
- * Never logs tokens, variables or message contents.
+ * A subscription (WebSocket or SSE) gets a `subscription started` line and its
+ * `operation` line when it ends. Never logs tokens, variables or message contents.
  */
 export function observabilityPlugin(logger: Logger): Plugin<Context> {
+  /** What every line about an operation that reached execution carries. */
+  const operationFields = (
+    context: Context & { request?: Request },
+    args: { document: Parameters<typeof getOperationAST>[0]; operationName?: string | null },
+  ) => {
+    const state = context.request ? stateOf(context.request) : undefined;
+    return {
+      started: state?.started ?? performance.now(),
+      /** Marks the request as logged, so the refusal line does not follow. */
+      logged: () => {
+        if (state) state.logged = true;
+      },
+      fields: {
+        requestId: context.requestId,
+        operationName: getOperationAST(args.document, args.operationName)?.name?.value ?? state?.operationName,
+        viewer: viewerLabel(context.viewer),
+        ...transportFields(state),
+      },
+    };
+  };
+
   return {
     onRequest({ request }) {
       stateOf(request);
@@ -56,42 +127,86 @@ export function observabilityPlugin(logger: Logger): Plugin<Context> {
     },
     onExecute({ args }) {
       const context = args.contextValue as Context & { request?: Request };
-      const state = context.request ? stateOf(context.request) : undefined;
-      const started = state?.started ?? performance.now();
+      const { started, logged, fields } = operationFields(context, args);
       return {
         onExecuteDone({ result, setResult }) {
           if (!('errors' in result) && !('data' in result)) return;
           const errors = result.errors ?? [];
           for (const error of errors) logIfUnexpected(logger, context.requestId, error);
-          if (state) state.logged = true;
+          logged();
           logger.info('operation', {
-            requestId: context.requestId,
-            operationName: getOperationAST(args.document, args.operationName)?.name?.value ?? state?.operationName,
-            viewer: context.viewer.kind === 'service' ? `service:${context.viewer.subject}` : context.viewer.agent.id,
+            ...fields,
             durationMs: Math.round(performance.now() - started),
             outcome: errors.length ? 'error' : 'ok',
-            errorCodes: errors.length ? errors.map((error) => error.extensions?.['code'] ?? 'UNKNOWN') : undefined,
+            errorCodes: errors.length ? errors.map(codeOf) : undefined,
           });
           setResult({ ...result, extensions: { ...result.extensions, requestId: context.requestId } });
         },
       };
     },
+    onSubscribe({ args }) {
+      const context = args.contextValue as Context & { request?: Request };
+      const { started, logged, fields } = operationFields(context, args);
+      const codes: unknown[] = [];
+      let results = 0;
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        logged();
+        logger.info('operation', {
+          ...fields,
+          durationMs: Math.round(performance.now() - started),
+          outcome: codes.length ? 'error' : 'ok',
+          errorCodes: codes.length ? codes : undefined,
+          results,
+        });
+      };
+      return {
+        onSubscribeResult({ result }) {
+          if (!(Symbol.asyncIterator in Object(result))) {
+            // Refused or failed before its stream started (rate limit, cost, not found).
+            const errors = (result as { errors?: readonly GraphQLError[] }).errors ?? [];
+            for (const error of errors) logIfUnexpected(logger, context.requestId, error);
+            codes.push(...errors.map(codeOf));
+            end();
+            return;
+          }
+          logged();
+          logger.info('subscription started', fields);
+          return {
+            onNext({ result: next }) {
+              results += 1;
+              for (const error of next.errors ?? []) {
+                logIfUnexpected(logger, context.requestId, error);
+                codes.push(codeOf(error));
+              }
+            },
+            onEnd: end,
+          };
+        },
+        // A stream that fails ends here rather than in onEnd.
+        onSubscribeError({ error }) {
+          if (error instanceof GraphQLError) {
+            logIfUnexpected(logger, context.requestId, error);
+            codes.push(codeOf(error));
+          } else {
+            logUnexpected(logger, context.requestId, error as Error);
+            codes.push('INTERNAL_SERVER_ERROR');
+          }
+          end();
+        },
+      };
+    },
     onResultProcess({ request, result }) {
       // Anything that never reached execution (refused, unauthenticated, malformed) still gets its line.
-      const state = stateOf(request);
-      if (state.logged || Symbol.asyncIterator in Object(result)) return;
-      state.logged = true;
+      if (Symbol.asyncIterator in Object(result)) return;
       const results = Array.isArray(result) ? result : [result];
-      const codes = results
-        .flatMap((single) => (single as { errors?: GraphQLError[] }).errors ?? [])
-        .map((error) => error.extensions?.['code'] ?? 'UNKNOWN');
-      logger.info('operation', {
-        requestId: state.id,
-        operationName: state.operationName,
-        durationMs: Math.round(performance.now() - state.started),
-        outcome: codes.length ? 'refused' : 'ok',
-        errorCodes: codes.length ? codes : undefined,
-      });
+      logRefusedOperation(
+        logger,
+        request,
+        results.flatMap((single) => (single as { errors?: GraphQLError[] }).errors ?? []),
+      );
     },
   };
 }
@@ -99,10 +214,14 @@ export function observabilityPlugin(logger: Logger): Plugin<Context> {
 function logIfUnexpected(logger: Logger, requestId: string, error: GraphQLError): void {
   const original = error.originalError;
   if (original && !(original instanceof GraphQLError) && !(original instanceof DomainError)) {
-    logger.error('unexpected error', {
-      requestId,
-      path: error.path?.join('.'),
-      error: { name: original.name, message: original.message, stack: original.stack },
-    });
+    logUnexpected(logger, requestId, original, error.path?.join('.'));
   }
+}
+
+function logUnexpected(logger: Logger, requestId: string, error: Error, path?: string): void {
+  logger.error('unexpected error', {
+    requestId,
+    path,
+    error: { name: error.name, message: error.message, stack: error.stack },
+  });
 }
