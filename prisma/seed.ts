@@ -34,6 +34,9 @@ export class DatabaseNotEmptyError extends Error {
   }
 }
 
+/** Advisory-lock key held while demo data goes in. */
+const SEED_LOCK = 7_402_117_002n;
+
 export async function seedDemoData(prisma: PrismaClient): Promise<SeedSummary> {
   // First pass: which proposals exist, in the order they were generated. The numbers come from the
   // database sequence (never MAX+1), handed out in that order as the live server would have.
@@ -44,6 +47,8 @@ export async function seedDemoData(prisma: PrismaClient): Promise<SeedSummary> {
 
   return prisma.$transaction(
     async (tx) => {
+      // Instances starting together on one empty database take turns; the later ones find it seeded.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SEED_LOCK})`;
       if (!(await isDatabaseEmpty(tx))) throw new DatabaseNotEmptyError();
       const values = await tx.$queryRaw<{ value: bigint }[]>`
         SELECT nextval('proposal_number_seq') AS value FROM generate_series(1, ${order.length}::int)`;

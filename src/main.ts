@@ -16,11 +16,15 @@ async function main() {
 
   logger.info('server listening', { url, database: database.kind, pubsub: config.redisUrl ? 'redis' : 'in-process' });
   process.stdout.write(`\nGraphiQL: ${url}\n`);
-  if (config.env !== 'production' && config.auth.usesDevelopmentSecret) {
+  // The demo token is only worth printing when the demo agent exists to answer to it.
+  const demoAgent = await database.prisma.agent.findUnique({ where: { authSubject: DEMO_AGENT_SUBJECT } });
+  if (config.env !== 'production' && config.auth.usesDevelopmentSecret && demoAgent) {
     const token = await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' });
     process.stdout.write(
       `Token for agent1@example.com (GraphiQL already sends it):\nAuthorization: Bearer ${token}\n\n`,
     );
+  } else {
+    process.stdout.write('Tokens: npm run token -- <agent email>  |  npm run token -- --service\n\n');
   }
 
   let stopping = false;

@@ -366,7 +366,7 @@ beforeAll(async () => {
   });
   const clientId = gid('Client', client.id);
   // One session at every step, paused, completed and archived ones, a conversation with
-  // two sessions, and another agent's session on the same Avinode trip as one of ours.
+  // two sessions, and another agent's session on a trip of its own (a trip belongs to one agent).
   for (const stage of STAGES) await sessionAt(stage, 'agent', { clientId, ...(stage === 'ANALYZING_QUOTES' ? { tripId: 'atrip-shared' } : {}) });
   const paused = await sessionAt('REQUESTING_QUOTES', 'agent', { clientId });
   await must('pauseSession', { sessionId: paused.sessionId, reason: 'lunch' });
@@ -375,7 +375,7 @@ beforeAll(async () => {
   await sessionAt('SEARCHING_AIRCRAFT', 'agent', { clientId, conversationId: completed.conversationId });
   const archived = await sessionAt('ANALYZING_QUOTES', 'agent', { clientId });
   await must('archiveSession', { sessionId: archived.sessionId });
-  const theirs = await sessionAt('ANALYZING_QUOTES', 'other', { clientId: gid('Client', theirClient.id), tripId: 'atrip-shared' });
+  const theirs = await sessionAt('ANALYZING_QUOTES', 'other', { clientId: gid('Client', theirClient.id), tripId: 'atrip-theirs' });
   await must('receiveQuote', quoteFor({ avinodeTripId: 'atrip-shared' }), 'service');
   await refreshRefs();
 

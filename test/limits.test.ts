@@ -164,8 +164,8 @@ describe('operation limits refuse abusive documents before execution', () => {
       shown,
     ).toEqual(['PAGE_SIZE_EXCEEDED']);
     expect(result.errors?.[0]?.extensions, shown).toMatchObject({ argument: 'first', maximum: 100 });
-    // A field error rather than a refused document: HTTP 200 with data null, as GraphQL over HTTP has it.
-    expect(result.status, shown).toBe(200);
+    // Refused before execution, like every other limit: a request error, HTTP 400, no data.
+    expect(result.status, shown).toBe(400);
     expect(result.data ?? null, shown).toBeNull();
     expect(statements, shown).toEqual([]);
 
@@ -174,6 +174,14 @@ describe('operation limits refuse abusive documents before execution', () => {
       nested.errors?.map((error) => error.extensions?.['code']),
       JSON.stringify(nested),
     ).toEqual(['PAGE_SIZE_EXCEEDED']);
+  });
+
+  it('refuses an oversized page in a mutation payload before the mutation runs, so nothing commits', async () => {
+    const refused = await expectRefusedBeforeExecution(
+      `mutation { ${START} { ... on StartSessionPayload { session { quotes(first: 101) { totalCount } } } } }`,
+      'PAGE_SIZE_EXCEEDED',
+    );
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ argument: 'first', maximum: 100 });
   });
 
   it('lets the README nested session page through with first: 50 and first: 100', async () => {

@@ -88,6 +88,7 @@ async function startInstance(name: string, databaseUrl: string): Promise<Instanc
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'warn',
+      SEED_DEMO_DATA: 'never',
       JWT_SECRET,
       SHUTDOWN_TIMEOUT_MS: '3000',
     },

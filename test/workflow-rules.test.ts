@@ -7,6 +7,7 @@ import {
   decide,
   type SessionState,
   STEP_ORDER,
+  settle,
   transition,
   WORKFLOW_ACTIONS,
   type WorkflowAction,
@@ -326,5 +327,21 @@ describe('steps never move backwards', () => {
       'COMPLETED/PROPOSAL_SENT',
       'ARCHIVED/PROPOSAL_SENT',
     ]);
+  });
+});
+
+describe('settle: a session holding quotes does not wait for them', () => {
+  it('moves only an ACTIVE session at REQUESTING_QUOTES that holds quotes, one step, to ANALYZING_QUOTES', () => {
+    for (const status of STATUSES) {
+      for (const step of STEPS) {
+        for (const quotesHeld of [false, true]) {
+          const state = { status, step };
+          const moves = quotesHeld && status === 'ACTIVE' && step === 'REQUESTING_QUOTES';
+          expect(settle(state, quotesHeld), `${status} × ${step} × held=${quotesHeld}`).toEqual(
+            moves ? { status, step: 'ANALYZING_QUOTES' } : state,
+          );
+        }
+      }
+    }
   });
 });

@@ -20,14 +20,7 @@ type ConnectionArgs = { first?: number | null; last?: number | null; after?: str
 export function maxPageSize(args: ConnectionArgs): number {
   for (const name of ['first', 'last'] as const) {
     const size = args[name];
-    if (size != null && size > MAX_PAGE_SIZE) {
-      throw new GraphQLError(
-        `\`${name}\` may be at most ${MAX_PAGE_SIZE}; got ${size}. Page with \`after\`/\`before\`.`,
-        {
-          extensions: { code: 'PAGE_SIZE_EXCEEDED', argument: name, maximum: MAX_PAGE_SIZE },
-        },
-      );
-    }
+    if (size != null && size > MAX_PAGE_SIZE) throw pageSizeError(name, size);
   }
   for (const name of ['after', 'before'] as const) {
     const cursor = args[name];
@@ -38,6 +31,13 @@ export function maxPageSize(args: ConnectionArgs): number {
     }
   }
   return MAX_PAGE_SIZE;
+}
+
+export function pageSizeError(argument: string, size: number): GraphQLError {
+  return new GraphQLError(
+    `\`${argument}\` may be at most ${MAX_PAGE_SIZE}; got ${size}. Page with \`after\`/\`before\`.`,
+    { extensions: { code: 'PAGE_SIZE_EXCEEDED', argument, maximum: MAX_PAGE_SIZE } },
+  );
 }
 
 function isOwnCursor(cursor: string): boolean {

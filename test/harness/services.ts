@@ -312,6 +312,8 @@ export async function startServerProcess(name: string, environment: Record<strin
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'warn',
+      // Each test decides what its database holds.
+      SEED_DEMO_DATA: 'never',
       ...environment,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

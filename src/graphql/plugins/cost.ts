@@ -16,6 +16,13 @@ import {
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE } from '../pagination.js';
 
+export type OperationCost = {
+  /** Objects the operation could produce at worst. */
+  cost: number;
+  /** The largest page any connection in it asks for, and with which argument. */
+  largestPage: { size: number; argument: string } | undefined;
+};
+
 /**
  * The worst-case number of objects an operation can make the server produce: every
  * field costs 1, and what sits under a paginated field counts once per row of the
@@ -27,21 +34,22 @@ export function operationCost(
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
-): number {
+): OperationCost {
+  let largestPage: OperationCost['largestPage'];
   const operations = document.definitions.filter(
     (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
   );
   const operation = operationName
     ? operations.find((candidate) => candidate.name?.value === operationName)
     : operations[0];
-  if (!operation) return 0;
+  if (!operation) return { cost: 0, largestPage };
   const fragments = new Map(
     document.definitions
       .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
       .map((fragment) => [fragment.name.value, fragment]),
   );
   const root = schema.getRootType(operation.operation);
-  if (!root) return 0;
+  if (!root) return { cost: 0, largestPage };
 
   const selectionCost = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, seen: Set<string>): number => {
     let total = 0;
@@ -72,11 +80,14 @@ export function operationCost(
     const type = definition ? getNamedType(definition.type) : undefined;
     if (!definition || !type || !isCompositeType(type)) return 1;
     const takesPages = definition.args.some((argument) => argument.name === 'first');
-    const rows = takesPages ? pageSize(field, variables) : listLength(field, 'ids', variables);
+    const page = takesPages ? pageSize(field, variables) : undefined;
+    if (page && page.size > (largestPage?.size ?? -1)) largestPage = page;
+    const rows = page ? page.size : listLength(field, 'ids', variables);
     return 1 + rows * selectionCost(field.selectionSet, type, seen);
   };
 
-  return selectionCost(operation.selectionSet, root, new Set());
+  const cost = selectionCost(operation.selectionSet, root, new Set());
+  return { cost, largestPage };
 }
 
 function argumentValue(field: FieldNode, name: string, variables: Record<string, unknown> | null | undefined): unknown {
@@ -84,12 +95,15 @@ function argumentValue(field: FieldNode, name: string, variables: Record<string,
   return node ? valueFromASTUntyped(node, variables ?? undefined) : undefined;
 }
 
-function pageSize(field: FieldNode, variables: Record<string, unknown> | null | undefined): number {
-  for (const name of ['first', 'last']) {
-    const value = argumentValue(field, name, variables);
-    if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, value);
+function pageSize(
+  field: FieldNode,
+  variables: Record<string, unknown> | null | undefined,
+): { size: number; argument: string } {
+  for (const argument of ['first', 'last']) {
+    const value = argumentValue(field, argument, variables);
+    if (typeof value === 'number' && Number.isFinite(value)) return { size: Math.max(0, value), argument };
   }
-  return DEFAULT_PAGE_SIZE;
+  return { size: DEFAULT_PAGE_SIZE, argument: 'first' };
 }
 
 function listLength(field: FieldNode, name: string, variables: Record<string, unknown> | null | undefined): number {

@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../../config.js';
+import { MAX_PAGE_SIZE, pageSizeError } from '../pagination.js';
 import { operationCost } from './cost.js';
 
 /**
@@ -53,7 +54,13 @@ type OperationArgs =
     : never;
 
 function costRefusal(limits: LimitsConfig, args: OperationArgs): GraphQLError | undefined {
-  const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues);
+  const { cost, largestPage } = operationCost(args.schema, args.document, args.operationName, args.variableValues);
+  // Also checked where each connection runs; here it stops a mutation before it commits
+  // only to fail on its payload's page.
+  if (largestPage && largestPage.size > MAX_PAGE_SIZE) {
+    const { message, extensions } = pageSizeError(largestPage.argument, largestPage.size);
+    return limitError(String(extensions['code']), message, extensions);
+  }
   if (cost <= limits.maxCost) return undefined;
   return limitError(
     'QUERY_TOO_COSTLY',

@@ -37,10 +37,11 @@ builder.subscriptionField('sessionEvents', (t) =>
 );
 
 const ActivityFilter = builder.inputType('ActivityFilter', {
-  description: "Conditions on the event and on its session's state when the event is delivered.",
+  description:
+    "Conditions on the event and on its session's state just after the event, as stored with it: a resumed subscription gets the same events as one that stayed connected.",
   fields: (t) => ({
-    status: t.field({ type: [SessionStatusEnum] }),
-    step: t.field({ type: [WorkflowStepEnum] }),
+    status: t.field({ type: [SessionStatusEnum], description: "The session's status just after the event." }),
+    step: t.field({ type: [WorkflowStepEnum], description: "The session's step just after the event." }),
     types: t.field({ type: [SessionEventTypeEnum] }),
     agentId: t.globalID({ for: AgentNode, description: 'Admins only.' }),
   }),

@@ -1,11 +1,15 @@
+import { GraphQLError } from 'graphql';
 import { FixedBuffer, Repeater } from 'graphql-yoga';
-import type { PrismaClient, SessionEvent } from '../../generated/prisma/client.js';
+import type { Prisma, PrismaClient, SessionEvent } from '../../generated/prisma/client.js';
 import type { SessionEventType, SessionStatus, WorkflowStep } from '../../generated/prisma/enums.js';
 import type { Logger } from '../../logger.js';
 import type { PubSub } from '../../pubsub.js';
 
-/** An event as subscribers receive it, with where its session stood when it was read. */
-export type StreamedEvent = SessionEvent & { sessionStatus: SessionStatus; sessionStep: WorkflowStep };
+/**
+ * An event as subscribers receive it: the stored row, which carries where its session
+ * stood just after the event's transaction (`sessionStatus`, `sessionStep`).
+ */
+export type StreamedEvent = SessionEvent;
 
 /** Which events one subscriber wants; every given condition must hold. */
 export type EventScope = {
@@ -22,6 +26,12 @@ const FAN_OUT_SLICE = 200;
 /** Events a slow subscriber may fall behind by before it is cut off (it resumes from its cursor). */
 const SUBSCRIBER_BACKLOG = 5_000;
 
+/** One attached subscriber, as the fan-out sees it. */
+type Subscriber = {
+  receive(event: StreamedEvent): void;
+  stop(error?: unknown): void;
+};
+
 /**
  * Tails the session_events table in id order, the way log-based change capture does,
  * and fans events out to this instance's subscribers. Pub/sub messages only say
@@ -35,8 +45,7 @@ const SUBSCRIBER_BACKLOG = 5_000;
  */
 export class EventStream {
   private position = 0n;
-  private readonly listeners = new Set<(event: StreamedEvent) => void>();
-  private readonly stops = new Set<(error?: unknown) => void>();
+  private readonly subscribers = new Set<Subscriber>();
   private running: Promise<void> | undefined;
   private again = false;
   private poll: NodeJS.Timeout | undefined;
@@ -47,6 +56,12 @@ export class EventStream {
     private readonly pubsub: PubSub,
     private readonly logger: Logger,
     private readonly pollIntervalMs = 1_000,
+    /**
+     * Events a subscriber may have waiting before it is cut off. Keep it above a read
+     * batch, which is fanned out without waiting for readers. Read when a subscriber
+     * joins, so tests lower it on a running server to reach the limit quickly.
+     */
+    public subscriberBacklog = SUBSCRIBER_BACKLOG,
   ) {}
 
   async start(): Promise<void> {
@@ -65,13 +80,13 @@ export class EventStream {
     if (this.poll) clearInterval(this.poll);
     await this.pokes?.return?.();
     // Subscribers complete cleanly rather than seeing their socket drop.
-    for (const stop of [...this.stops]) stop();
+    for (const subscriber of [...this.subscribers]) subscriber.stop();
     await this.running;
   }
 
   /** How many subscribers are attached (leak checks). */
   get subscriberCount(): number {
-    return this.listeners.size;
+    return this.subscribers.size;
   }
 
   /** Reads everything committed since the last read; concurrent calls coalesce. */
@@ -104,8 +119,15 @@ export class EventStream {
       for (const event of batch) {
         this.position = event.id;
         // A snapshot: a subscriber that joins mid-event gets that event from its replay.
-        for (const listener of [...this.listeners]) {
-          listener(event);
+        for (const subscriber of [...this.subscribers]) {
+          // The position has moved on: a throw here would cost every later subscriber this
+          // event. Whatever goes wrong with one subscriber ends that subscriber only.
+          try {
+            subscriber.receive(event);
+          } catch (error) {
+            this.logger.warn('subscriber failed to take an event; stopping it', { error: (error as Error).message });
+            subscriber.stop(error);
+          }
           // Fanning one event out to thousands of sockets must not starve the writers'
           // commits and every other request on this event loop.
           if (++calls % FAN_OUT_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -115,19 +137,8 @@ export class EventStream {
     }
   }
 
-  private async read(where: object): Promise<StreamedEvent[]> {
-    const rows = await this.prisma.sessionEvent.findMany({
-      where,
-      orderBy: { id: 'asc' },
-      take: BATCH,
-      include: { session: { select: { status: true, currentStep: true } } },
-    });
-    // The partial session must not pass for a loaded relation when GraphQL resolves `session`.
-    return rows.map(({ session, ...event }) => ({
-      ...event,
-      sessionStatus: session.status,
-      sessionStep: session.currentStep,
-    }));
+  private read(where: Prisma.SessionEventWhereInput): Promise<StreamedEvent[]> {
+    return this.prisma.sessionEvent.findMany({ where, orderBy: { id: 'asc' }, take: BATCH });
   }
 
   /**
@@ -135,6 +146,10 @@ export class EventStream {
    * gap and no duplicate at the seam. Without `after`, only what happens from now on.
    */
   subscribe(scope: EventScope, after?: bigint): AsyncIterableIterator<StreamedEvent> {
+    const backlog = this.subscriberBacklog;
+    // Waiting events live here, up to the backlog, and nowhere else: a subscriber that
+    // does not keep up is stopped, never left to pile up pending pushes.
+    const waiting = new FixedBuffer(backlog);
     return new Repeater<StreamedEvent>(async (push, stop) => {
       const buffered: StreamedEvent[] = [];
       let replaying = true;
@@ -144,23 +159,34 @@ export class EventStream {
       // Registered before reading the log, so nothing committed meanwhile is missed.
       const seam = this.position;
       let delivered = after ?? seam;
+      // It still receives what is waiting, then this error; everything it received is in
+      // order, so its last cursor is a safe place to resume from.
+      const fellBehind = () => stop(fellBehindError());
       const deliver = (event: StreamedEvent) => {
         if (event.id <= delivered) return;
+        if (waiting.full) return fellBehind();
         delivered = event.id;
-        push(event).catch(() =>
-          stop(new Error('Subscriber fell too far behind; resubscribe with `after` set to the last cursor received.')),
-        );
+        // With room in the buffer the push settles at once; it never queues.
+        void push(event);
       };
-      const listener = (event: StreamedEvent) => {
-        if (!inScope(scope, event)) return;
-        if (replaying) buffered.push(event);
-        else deliver(event);
+      const subscriber: Subscriber = {
+        receive: (event) => {
+          if (!inScope(scope, event)) return;
+          if (!replaying) return deliver(event);
+          if (buffered.length >= backlog) return fellBehind();
+          buffered.push(event);
+        },
+        stop,
       };
-      this.listeners.add(listener);
-      this.stops.add(stop);
+      this.subscribers.add(subscriber);
+      let stopped = false;
+      void stop.then(() => {
+        stopped = true;
+      });
       try {
         if (after !== undefined) {
-          for (let from = after; from < seam; ) {
+          // A subscriber stopped mid-replay (gone, cut off, shutdown) needs no more pages.
+          for (let from = after; from < seam && !stopped; ) {
             const page = await this.read({ ...scopeWhere(scope), id: { gt: from, lte: seam } });
             for (const event of page) await pushInOrder(event);
             if (page.length < BATCH) break;
@@ -173,8 +199,7 @@ export class EventStream {
       } catch (error) {
         stop(error);
       } finally {
-        this.listeners.delete(listener);
-        this.stops.delete(stop);
+        this.subscribers.delete(subscriber);
       }
 
       async function pushInOrder(event: StreamedEvent) {
@@ -182,8 +207,14 @@ export class EventStream {
         delivered = event.id;
         await push(event);
       }
-    }, new FixedBuffer(SUBSCRIBER_BACKLOG));
+    }, waiting);
   }
+}
+
+function fellBehindError(): GraphQLError {
+  return new GraphQLError('Subscriber fell too far behind; resubscribe with `after` set to the last cursor received.', {
+    extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
+  });
 }
 
 function inScope(scope: EventScope, event: StreamedEvent): boolean {
@@ -196,18 +227,13 @@ function inScope(scope: EventScope, event: StreamedEvent): boolean {
   );
 }
 
-function scopeWhere(scope: EventScope) {
+/** `inScope` as a query: the replay must pick exactly the events the live path would. */
+function scopeWhere(scope: EventScope): Prisma.SessionEventWhereInput {
   return {
     ...(scope.agentId ? { agentId: scope.agentId } : {}),
     ...(scope.sessionId ? { sessionId: scope.sessionId } : {}),
     ...(scope.types?.length ? { type: { in: scope.types } } : {}),
-    ...(scope.statuses?.length || scope.steps?.length
-      ? {
-          session: {
-            ...(scope.statuses?.length ? { status: { in: scope.statuses } } : {}),
-            ...(scope.steps?.length ? { currentStep: { in: scope.steps } } : {}),
-          },
-        }
-      : {}),
+    ...(scope.statuses?.length ? { sessionStatus: { in: scope.statuses } } : {}),
+    ...(scope.steps?.length ? { sessionStep: { in: scope.steps } } : {}),
   };
 }

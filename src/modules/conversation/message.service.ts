@@ -8,6 +8,7 @@ import {
   actorOf,
   lockSession,
   runChange,
+  settleAfter,
   touched,
   transitionEvents,
 } from '../session/session-transaction.js';
@@ -43,7 +44,8 @@ export async function recordMessage(prisma: PrismaClient, viewer: Viewer, raw: R
         return { result: { session, message: known, created: false }, events: [] };
       }
     }
-    const next = transition({ status: session.status, step: session.currentStep }, 'RECORD_MESSAGE', actorOf(viewer));
+    const moved = transition({ status: session.status, step: session.currentStep }, 'RECORD_MESSAGE', actorOf(viewer));
+    const next = await settleAfter(tx, session, moved);
     const sentAt = input.sentAt ?? new Date();
     const message = await tx.message.create({
       data: {
@@ -62,7 +64,7 @@ export async function recordMessage(prisma: PrismaClient, viewer: Viewer, raw: R
     });
     const updated = await tx.chatSession.update({
       where: { id: session.id },
-      data: { status: next.status, messageCount: { increment: 1 }, ...touched() },
+      data: { status: next.status, currentStep: next.step, messageCount: { increment: 1 }, ...touched() },
     });
     const events = [
       {
@@ -72,7 +74,7 @@ export async function recordMessage(prisma: PrismaClient, viewer: Viewer, raw: R
         // Ids and sender only: message contents stay out of the activity log.
         data: { messageId: message.id, senderType: message.senderType },
       },
-      ...transitionEvents(session, next),
+      ...transitionEvents(session, moved, next),
     ];
     return { result: { session: updated, message, created: true }, events };
   });

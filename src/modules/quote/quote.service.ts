@@ -61,6 +61,7 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
       create: input.operator,
       update: {},
     });
+    const known = await tx.quote.findUnique({ where: { avinodeQuoteId: input.avinodeQuoteId } });
     const fields = {
       operatorId: operator.id,
       aircraftType: input.aircraftType,
@@ -69,10 +70,9 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
       totalPrice: new Prisma.Decimal(input.totalPrice),
       currency: input.currency,
       validUntil: input.validUntil ?? null,
-      status: input.status,
+      status: statusAfterDelivery(known?.status, input.status),
       declineReason: input.declineReason ?? null,
     };
-    const known = await tx.quote.findUnique({ where: { avinodeQuoteId: input.avinodeQuoteId } });
     if (known && known.requestId !== requestId) {
       throw ValidationError.of('avinodeQuoteId', 'belongs to a quote on another trip request');
     }
@@ -102,6 +102,17 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
       events,
     };
   });
+}
+
+/**
+ * The webhook owns RECEIVED, DECLINED, WITHDRAWN and EXPIRED; the broker owns
+ * SHORTLISTED and ACCEPTED. A re-delivered "still RECEIVED" must not undo the
+ * broker's choice, but an operator withdrawing or declining is news either way.
+ */
+const BROKER_OWNED: QuoteStatus[] = ['SHORTLISTED', 'ACCEPTED'];
+
+function statusAfterDelivery(current: QuoteStatus | undefined, delivered: QuoteStatus): QuoteStatus {
+  return current && delivered === 'RECEIVED' && BROKER_OWNED.includes(current) ? current : delivered;
 }
 
 function quoteEvent(session: ChatSession, quote: Quote, previous: Quote | null): EventDraft {

@@ -8,11 +8,15 @@ import {
   actorOf,
   lockSession,
   runChange,
+  settleAfter,
   type Tx,
   touched,
   transitionEvents,
 } from './session-transaction.js';
 import { allowedActions, transition } from './workflow.js';
+
+/** Advisory-lock class for "this Avinode trip", beside the event-stream lock's key space. */
+const AVINODE_TRIP_LOCK = 7_402_117;
 
 const linkSchema = z.object({
   sessionId: z.string(),
@@ -54,7 +58,7 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
         `the session is already linked to Avinode trip ${session.avinodeTripId}`,
       );
     }
-    const next = session.avinodeTripId === null ? transition(state, 'LINK_AVINODE_TRIP', actorOf(viewer)) : state;
+    const moved = session.avinodeTripId === null ? transition(state, 'LINK_AVINODE_TRIP', actorOf(viewer)) : state;
     // Adding a missing RFP/RFQ id to the linked trip is allowed at any step, but only while open.
     if (session.status !== 'ACTIVE' && session.status !== 'PAUSED') {
       throw new InvalidTransitionError(
@@ -65,9 +69,16 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
         `the session is ${session.status}; only open sessions can be relinked`,
       );
     }
+    // Ids already recorded are facts about the trip: a relink may add one, never swap it.
+    for (const field of ['avinodeRfpId', 'avinodeRfqId'] as const) {
+      const recorded = session[field];
+      if (recorded !== null && ids[field] !== null && ids[field] !== recorded)
+        throw ValidationError.of(field, `the session is already linked to ${recorded}`);
+    }
     if (!session.requestId)
       throw ValidationError.of('sessionId', 'capture the trip request before linking an Avinode trip');
     const requestId = await tripRequestOf(tx, ids.avinodeTripId, session);
+    const next = await settleAfter(tx, { requestId }, moved);
     const updated = await tx.chatSession.update({
       where: { id: session.id },
       data: {
@@ -88,7 +99,7 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
         type: 'AVINODE_TRIP_LINKED' as const,
         data: { ...ids, ...joined },
       },
-      ...transitionEvents(session, next),
+      ...transitionEvents(session, moved, next),
     ];
     return { result: { session: updated, changed: true }, events };
   });
@@ -98,15 +109,21 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
  * An Avinode trip is created from one trip request, and its quotes hang off that
  * request. A second session of the same agent linking the same trip (a new
  * conversation about it) joins that request, so every session of the trip sees and
- * counts the same quotes. Its own earlier request stays, named in the event.
+ * counts the same quotes; its own earlier request stays, named in the event. The
+ * request belongs to one agent, so another agent's session cannot link the trip.
+ * Linking takes a lock on the trip id, so two sessions linking it at once cannot
+ * each keep their own request (receiveQuote by trip id would then miss one).
  */
 async function tripRequestOf(tx: Tx, avinodeTripId: string, session: ChatSession): Promise<string | null> {
-  const sibling = await tx.chatSession.findFirst({
-    where: { avinodeTripId, agentId: session.agentId, id: { not: session.id }, requestId: { not: null } },
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AVINODE_TRIP_LOCK}::int, hashtext(${avinodeTripId}))`;
+  const siblings = await tx.chatSession.findMany({
+    where: { avinodeTripId, id: { not: session.id }, requestId: { not: null } },
     orderBy: { id: 'asc' },
-    select: { requestId: true },
+    select: { agentId: true, requestId: true },
   });
-  return sibling?.requestId ?? session.requestId;
+  if (siblings.some((sibling) => sibling.agentId !== session.agentId))
+    throw ValidationError.of('avinodeTripId', "is linked to another agent's session");
+  return siblings[0]?.requestId ?? session.requestId;
 }
 
 const rfqsSchema = z.object({

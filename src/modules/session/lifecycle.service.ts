@@ -9,6 +9,7 @@ import {
   type EventDraft,
   lockSession,
   runChange,
+  settleAfter,
   touched,
   transitionEvents,
 } from './session-transaction.js';
@@ -86,13 +87,19 @@ export async function changeStatus(
   const { reason } = parseInput(z.object({ reason: text(500).nullish() }), { reason: input.reason });
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const next = transition({ status: session.status, step: session.currentStep }, action, actorOf(viewer));
+    const moved = transition({ status: session.status, step: session.currentStep }, action, actorOf(viewer));
+    const next = await settleAfter(tx, session, moved);
     const endsNow = (next.status === 'COMPLETED' || next.status === 'ARCHIVED') && !session.endedAt;
     const updated = await tx.chatSession.update({
       where: { id: session.id },
-      data: { status: next.status, ...(endsNow ? { endedAt: new Date() } : {}), ...touched() },
+      data: {
+        status: next.status,
+        currentStep: next.step,
+        ...(endsNow ? { endedAt: new Date() } : {}),
+        ...touched(),
+      },
     });
-    const events = transitionEvents(session, next).map((event) => ({
+    const events = transitionEvents(session, moved, next).map((event) => ({
       ...event,
       data: { action: STATUS_EVENT_DATA[action], ...(reason ? { reason } : {}) },
     }));

@@ -2,7 +2,7 @@ import type { Viewer } from '../../auth/viewer.js';
 import { ownerScope } from '../../auth/viewer.js';
 import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
 import { NotFoundError, StaleVersionError } from '../errors.js';
-import type { Actor } from './workflow.js';
+import { type Actor, type SessionState, settle } from './workflow.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -57,8 +57,28 @@ function isRetryable(error: unknown): boolean {
 
 async function appendEvents(tx: Tx, drafts: EventDraft[], actorId: string): Promise<SessionEvent[]> {
   if (drafts.length === 0) return [];
+  // Each event keeps where its session stands once this transaction's changes are made,
+  // so activity filters give every reader, live or resuming, on any instance, the same
+  // answer. Read before the stream lock, to keep the serialised tail short.
+  const sessions = await tx.chatSession.findMany({
+    where: { id: { in: [...new Set(drafts.map((draft) => draft.sessionId))] } },
+    select: { id: true, status: true, currentStep: true, version: true },
+  });
+  const stateOf = new Map(sessions.map((session) => [session.id, session]));
+  const data = drafts.map((draft) => {
+    const session = stateOf.get(draft.sessionId);
+    // Drafts come from sessions the work just read or locked; anything else is a bug.
+    if (!session) throw new Error(`An event for session ${draft.sessionId}, which the transaction cannot see.`);
+    return {
+      ...draft,
+      actorId,
+      sessionStatus: session.status,
+      sessionStep: session.currentStep,
+      sessionVersion: session.version,
+    };
+  });
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_STREAM_LOCK})`;
-  return tx.sessionEvent.createManyAndReturn({ data: drafts.map((draft) => ({ ...draft, actorId })) });
+  return tx.sessionEvent.createManyAndReturn({ data });
 }
 
 export function actorOf(viewer: Viewer): Actor {
@@ -79,8 +99,10 @@ export async function lockSession(
   sessionId: string,
   expectedVersion?: number | null,
 ): Promise<ChatSession> {
-  await tx.$queryRaw`SELECT 1 FROM chat_sessions WHERE id = ${sessionId}::uuid FOR UPDATE`;
   const owner = ownerScope(viewer);
+  // The owner check is part of the lock: an agent cannot hold another agent's session.
+  await tx.$queryRaw`SELECT 1 FROM chat_sessions WHERE id = ${sessionId}::uuid
+    AND (${owner ?? null}::uuid IS NULL OR iso_agent_id = ${owner ?? null}::uuid) FOR UPDATE`;
   const session = await tx.chatSession.findFirst({ where: { id: sessionId, ...(owner ? { agentId: owner } : {}) } });
   if (!session) throw new NotFoundError('ChatSession', sessionId);
   if (expectedVersion != null && expectedVersion !== session.version) {
@@ -94,29 +116,51 @@ export function touched(now = new Date()) {
   return { version: { increment: 1 }, lastActivityAt: now } as const;
 }
 
-/** The events that describe a move of step and/or status, beyond the action's own event. */
+/**
+ * The events that describe a move of step and/or status, beyond the action's own
+ * event: one per change along the path, so a resume that also settles a session
+ * reads as STATUS_CHANGED then STEP_CHANGED.
+ */
 export function transitionEvents(
   session: Pick<ChatSession, 'id' | 'agentId' | 'status' | 'currentStep'>,
-  next: { status: ChatSession['status']; step: ChatSession['currentStep'] },
+  ...path: Array<{ status: ChatSession['status']; step: ChatSession['currentStep'] }>
 ): EventDraft[] {
   const events: EventDraft[] = [];
-  if (next.step !== session.currentStep) {
-    events.push({
-      sessionId: session.id,
-      agentId: session.agentId,
-      type: 'STEP_CHANGED',
-      fromStep: session.currentStep,
-      toStep: next.step,
-    });
-  }
-  if (next.status !== session.status) {
-    events.push({
-      sessionId: session.id,
-      agentId: session.agentId,
-      type: 'STATUS_CHANGED',
-      fromStatus: session.status,
-      toStatus: next.status,
-    });
+  let from = { status: session.status, step: session.currentStep };
+  for (const next of path) {
+    if (next.step !== from.step) {
+      events.push({
+        sessionId: session.id,
+        agentId: session.agentId,
+        type: 'STEP_CHANGED',
+        fromStep: from.step,
+        toStep: next.step,
+      });
+    }
+    if (next.status !== from.status) {
+      events.push({
+        sessionId: session.id,
+        agentId: session.agentId,
+        type: 'STATUS_CHANGED',
+        fromStatus: from.status,
+        toStatus: next.status,
+      });
+    }
+    from = next;
   }
   return events;
+}
+
+/**
+ * `settle` (workflow.ts) for a session that an action has just moved: looks up whether
+ * quotes hang off its trip request only when that could matter.
+ */
+export async function settleAfter(
+  tx: Tx,
+  session: Pick<ChatSession, 'requestId'>,
+  moved: SessionState,
+): Promise<SessionState> {
+  if (settle(moved, true) === moved || !session.requestId) return moved;
+  const quotes = await tx.quote.count({ where: { requestId: session.requestId }, take: 1 });
+  return settle(moved, quotes > 0);
 }

@@ -73,7 +73,8 @@ export function sessionWhere(viewer: Viewer, filter: SessionFilter | null | unde
   if (filter.clientId) conditions.push({ request: { clientId: filter.clientId.id } });
   if (filter.lastActivityAfter) conditions.push({ lastActivityAt: { gte: filter.lastActivityAfter } });
   if (filter.lastActivityBefore) conditions.push({ lastActivityAt: { lt: filter.lastActivityBefore } });
-  const search = filter.search?.trim();
+  // Prisma's `contains` is an ILIKE: a searched % or _ must match itself, not anything.
+  const search = filter.search?.trim().replace(/[\\%_]/g, (character) => `\\${character}`);
   if (search) {
     conditions.push({
       OR: [

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { filter } from 'graphql-yoga';
 import { builder } from '../../graphql/builder.js';
 import type { StreamedEvent } from '../activity/event-stream.js';
 import { ownedBy } from '../visibility.js';
@@ -15,7 +16,14 @@ builder.subscriptionField('sessionUpdated', (t) =>
         select: { id: true },
       });
       if (!session) throw new GraphQLError('Session not found.', { extensions: { code: 'NOT_FOUND', argument: 'id' } });
-      return context.events.subscribe({ sessionId: session.id });
+      // One change can write several events (a quote and the step it moved); they share
+      // the session version the change produced, and one snapshot per change is enough.
+      let sentVersion = 0;
+      return filter((event: StreamedEvent) => {
+        if (event.sessionVersion <= sentVersion) return false;
+        sentVersion = event.sessionVersion;
+        return true;
+      })(context.events.subscribe({ sessionId: session.id }));
     },
     resolve: (query, event: StreamedEvent, _args, context) =>
       context.prisma.chatSession.findUniqueOrThrow({ ...query, where: { id: event.sessionId } }),

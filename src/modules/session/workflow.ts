@@ -89,6 +89,19 @@ export function decide(state: SessionState, action: WorkflowAction, actor: Actor
   }
 }
 
+/**
+ * Quotes that reach a paused session, or one whose trip is not linked yet, leave its
+ * step alone (DESIGN §3). Once the session is active at REQUESTING_QUOTES with quotes
+ * in hand there is nothing left to wait for: it moves on to ANALYZING_QUOTES, as the
+ * first quote would have moved it. Without this it could never select a quote.
+ * Services apply it after `transition`, as a step of its own.
+ */
+export function settle(state: SessionState, quotesHeld: boolean): SessionState {
+  return state.status === 'ACTIVE' && state.step === 'REQUESTING_QUOTES' && quotesHeld
+    ? { status: state.status, step: 'ANALYZING_QUOTES' }
+    : state;
+}
+
 /** Every action the actor may take from this state, for error messages and UIs. */
 export function allowedActions(state: SessionState, actor: Actor): WorkflowAction[] {
   return WORKFLOW_ACTIONS.filter((action) => decide(state, action, actor).allowed);

@@ -55,11 +55,18 @@ const captureSchema = z
           message: 'must be after the previous leg departs',
         });
       }
-      if (
-        input.tripType !== 'ROUND_TRIP' &&
-        leg.departureAirport === previous.departureAirport &&
-        leg.arrivalAirport === previous.arrivalAirport
-      ) {
+      if (input.tripType === 'ROUND_TRIP') {
+        // The way back is the way out, reversed (judged once every airport is a valid code).
+        const airports = [leg.departureAirport, leg.arrivalAirport, previous.departureAirport, previous.arrivalAirport];
+        if (!airports.every((airport) => icaoAirport.safeParse(airport).success)) return;
+        if (leg.departureAirport !== previous.arrivalAirport || leg.arrivalAirport !== previous.departureAirport) {
+          context.addIssue({
+            code: 'custom',
+            path: ['legs', index],
+            message: `a round trip returns from ${previous.arrivalAirport} to ${previous.departureAirport}`,
+          });
+        }
+      } else if (leg.departureAirport === previous.departureAirport && leg.arrivalAirport === previous.arrivalAirport) {
         context.addIssue({ code: 'custom', path: ['legs', index], message: 'repeats the previous leg' });
       }
     });

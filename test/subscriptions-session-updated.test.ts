@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../src/generated/prisma/client.js';
+import { graphql } from './generated/index.js';
+import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { createAgent, createSessionGraph } from './harness/factories.js';
+import { startTestServer, type TestServer } from './harness/server.js';
+import { connectWs, subscribeWs } from './harness/subscriptions.js';
+import { as, callerFor, globalId, PauseSession, RecordMessage } from './harness/workflow.js';
+
+/**
+ * sessionUpdated sends the session after each change: one snapshot per change (a change
+ * that writes several events is still one change), its whole nested selection resolved
+ * in one query, however much of the graph it asks for.
+ */
+const SessionSnapshot = graphql(`
+  subscription SessionSnapshot($id: ID!) {
+    sessionUpdated(id: $id) {
+      id version status messageCount quotesReceivedCount
+      agent { email }
+      conversation { subject messages(first: 5) { totalCount edges { node { content senderType } } } }
+      request { tripType passengers client { companyName } legs { departureAirport arrivalAirport } }
+      quotes(first: 10) { totalCount edges { node { totalPrice operator { name } } } }
+      primaryQuote { aircraftType operator { name } }
+      proposal { number total quote { id } }
+      events(first: 5) { totalCount edges { node { type } } }
+    }
+  }
+`);
+
+let database: TestDatabase;
+let server: TestServer;
+let agent: Agent;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // Events reach subscribers through the poll here, so nothing else reads meanwhile.
+  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '200' });
+  agent = await createAgent(database.prisma);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('sessionUpdated', () => {
+  it('sends one snapshot per change, also when the change wrote several events', async () => {
+    const { session } = await createSessionGraph(database.prisma, agent, { messages: 0 });
+    const id = globalId('ChatSession', session.id);
+    const call = callerFor(server, await server.serviceToken());
+    const ws = connectWs(server.url, await server.tokenFor(agent.authSubject));
+    const updates = subscribeWs(ws, SessionSnapshot, { id });
+    await settle(300);
+
+    as((await call(PauseSession, { input: { sessionId: id } })).pauseSession, 'PauseSessionPayload');
+    // Resumes the paused session: MESSAGE_RECORDED and STATUS_CHANGED, one change.
+    const message = { sessionId: id, senderType: 'AGENT' as const, content: 'still there?' };
+    as((await call(RecordMessage, { input: message })).recordMessage, 'RecordMessagePayload');
+    as((await call(RecordMessage, { input: message })).recordMessage, 'RecordMessagePayload');
+    await updates.waitFor(3);
+    await settle(600);
+
+    const events = await database.prisma.sessionEvent.count({ where: { sessionId: session.id } });
+    expect(events).toBeGreaterThanOrEqual(4);
+    const versions = updates.results.map((result) => result.data?.sessionUpdated.version);
+    expect(versions).toHaveLength(3);
+    expect(updates.results.map((result) => result.data?.sessionUpdated.status)).toEqual(['PAUSED', 'ACTIVE', 'ACTIVE']);
+    expect([...versions].sort()).toEqual(versions);
+    await ws.client.dispose();
+  });
+
+  it('resolves the whole nested selection in one query per change', async () => {
+    const { session } = await createSessionGraph(database.prisma, agent, { messages: 3, quotes: 4 });
+    const id = globalId('ChatSession', session.id);
+    const ws = connectWs(server.url, await server.tokenFor(agent.authSubject));
+    const updates = subscribeWs(ws, SessionSnapshot, { id });
+    await settle(300);
+
+    // A change written straight to the database: the only statements the server makes
+    // from here are its event-log reads and the snapshot.
+    await database.prisma.$transaction(async (tx) => {
+      await tx.chatSession.update({ where: { id: session.id }, data: { version: { increment: 1 } } });
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(7402117001)`;
+      await tx.sessionEvent.create({ data: { sessionId: session.id, agentId: agent.id, type: 'MESSAGE_RECORDED' } });
+    });
+    database.statements.length = 0;
+    const [update] = await updates.waitFor(1);
+    await settle(100);
+
+    expect(update?.errors).toBeUndefined();
+    expect(update?.data?.sessionUpdated.quotes.totalCount).toBe(4);
+    expect(update?.data?.sessionUpdated.conversation.messages.totalCount).toBe(3);
+    const snapshotQueries = database.statements.filter((sql) => sql.includes('"chat_sessions"'));
+    expect(snapshotQueries, database.statements.join('\n\n')).toHaveLength(1);
+    await ws.client.dispose();
+  });
+});
