@@ -54,7 +54,7 @@ export async function createApp({
   // Rate limits are shared by every instance when Redis is there, per process otherwise.
   const rateLimitRedis = config.redisUrl
     ? new Redis(config.redisUrl, {
-        // Never hold a request waiting for Redis: while it is away the limiter fails open.
+        // Never hold a request waiting for Redis: while it is away each instance counts on its own.
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         commandTimeout: 2_000,

@@ -211,5 +211,21 @@ describe('per-viewer rate limits', () => {
         await slowRedis.close();
       }
     });
+
+    it('keeps limiting, per instance, while Redis is away', async () => {
+      const proxy = await delayingProxy(redisUrl as string, 0);
+      const instance = await startTestServer(database, { ...LIMITS, REDIS_URL: proxy.url });
+      try {
+        await untilEnforcing(instance);
+        await proxy.close();
+        const agent = await createAgent(database.prisma);
+        const token = await instance.tokenFor(agent.authSubject);
+        await awayFromMinuteBoundary();
+        expectAllowed(await times(5, () => call(instance.url, token)));
+        expectRateLimited(await call(instance.url, token));
+      } finally {
+        await instance.stop();
+      }
+    });
   });
 });

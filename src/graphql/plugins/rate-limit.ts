@@ -32,16 +32,17 @@ export function memoryRateLimiter(): RateLimiter {
 }
 
 /**
- * Fixed one-minute windows shared by every instance through Redis. When Redis is
- * unreachable it fails open (and logs): an outage must not lock every broker out.
+ * Fixed one-minute windows shared by every instance through Redis. While Redis is
+ * unreachable each instance counts on its own instead: an outage must neither lock
+ * every broker out nor lift the limits.
  */
-export function redisRateLimiter(redis: Redis, logger: Logger): RateLimiter {
+export function redisRateLimiter(redis: Redis, logger: Logger, fallback = memoryRateLimiter()): RateLimiter {
   return {
     async hit(key, limit) {
       const now = Date.now();
       const start = now - (now % WINDOW_MS);
       const redisKey = `rate:${key}:${start}`;
-      if (redis.status !== 'ready') return undefined;
+      if (redis.status !== 'ready') return fallback.hit(key, limit);
       try {
         const [[, count]] = (await redis
           .multi()
@@ -50,8 +51,8 @@ export function redisRateLimiter(redis: Redis, logger: Logger): RateLimiter {
           .exec()) as [[null, number]];
         return count > limit ? Math.ceil((start + WINDOW_MS - now) / 1000) : undefined;
       } catch (error) {
-        logger.warn('rate limiter unavailable; allowing the request', { error: (error as Error).message });
-        return undefined;
+        logger.warn('shared rate limiter unavailable; counting in this instance', { error: (error as Error).message });
+        return fallback.hit(key, limit);
       }
     },
   };

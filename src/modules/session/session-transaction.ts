@@ -1,6 +1,7 @@
 import type { Viewer } from '../../auth/viewer.js';
 import { ownerScope } from '../../auth/viewer.js';
 import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
+import { deadlinePassed } from '../../request-deadline.js';
 import { NotFoundError, StaleVersionError } from '../errors.js';
 import { type Actor, type SessionState, settle } from './workflow.js';
 
@@ -38,13 +39,23 @@ export async function runChange<T>(
       return await prisma.$transaction(
         async (tx) => {
           const { result, events } = await work(tx);
-          return { result, events: await appendEvents(tx, events, actorId) };
+          const stored = await appendEvents(tx, events, actorId);
+          // The client was already told REQUEST_TIMEOUT: committing now would make its retry a duplicate.
+          if (deadlinePassed()) throw new RequestDeadlinePassed();
+          return { result, events: stored };
         },
         { maxWait: 10_000, timeout: 30_000 },
       );
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
     }
+  }
+}
+
+class RequestDeadlinePassed extends Error {
+  override name = 'RequestDeadlinePassed';
+  constructor() {
+    super('The request deadline passed before the change committed; it was rolled back.');
   }
 }
 

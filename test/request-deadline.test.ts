@@ -1,0 +1,63 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { createAgent } from './harness/factories.js';
+import { execute } from './harness/graphql.js';
+import { startTestServer, type TestServer } from './harness/server.js';
+import { PauseSession, sessionAt } from './harness/workflow.js';
+
+/**
+ * A mutation that outlives the request deadline: the client is told REQUEST_TIMEOUT,
+ * and the change must then not commit behind its back (a retry would apply it twice).
+ * The test holds the session's row lock from another connection past the deadline,
+ * so it needs a second connection: PostgreSQL only.
+ */
+const DEADLINE_MS = 500;
+
+describe.runIf(process.env['TEST_DATABASE_URL'])('a mutation past the request deadline', () => {
+  let database: TestDatabase;
+  let server: TestServer;
+  let token: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = await startTestServer(database, { REQUEST_TIMEOUT_MS: String(DEADLINE_MS) });
+    token = await server.tokenFor((await createAgent(database.prisma)).authSubject);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await database?.drop();
+  });
+
+  it('answers REQUEST_TIMEOUT and is rolled back, not committed later', async () => {
+    const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
+    const before = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
+    const eventsBefore = await database.prisma.sessionEvent.count({ where: { sessionId: session.uuid } });
+
+    const holder = new pg.Client({ connectionString: database.url as string });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM chat_sessions WHERE id = $1 FOR UPDATE', [session.uuid]);
+      const answer = await execute(server.url, PauseSession, { input: { sessionId: session.id } }, token);
+      expect(answer.errors?.map((error) => error.extensions?.['code'])).toEqual(['REQUEST_TIMEOUT']);
+      expect(answer.status).toBe(504);
+    } finally {
+      // The mutation gets its lock now, long after its client gave up on it.
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    const after = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
+    expect({ status: after.status, version: after.version }).toEqual({ status: before.status, version: before.version });
+    expect(await database.prisma.sessionEvent.count({ where: { sessionId: session.uuid } })).toBe(eventsBefore);
+
+    // And the retry the client then makes applies it exactly once.
+    const retry = await execute(server.url, PauseSession, { input: { sessionId: session.id } }, token);
+    expect(retry.data?.pauseSession.__typename).toBe('PauseSessionPayload');
+    const final = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
+    expect({ status: final.status, version: final.version }).toEqual({ status: 'PAUSED', version: before.version + 1 });
+  });
+});
