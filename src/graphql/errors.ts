@@ -6,6 +6,7 @@ import {
   StaleVersionError,
   ValidationError,
 } from '../modules/errors.js';
+import { SessionStatusEnum, WorkflowActionEnum, WorkflowStepEnum } from '../modules/session/session.enums.js';
 import { builder } from './builder.js';
 
 /**
@@ -52,10 +53,13 @@ builder.objectType(InvalidTransitionError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof InvalidTransitionError,
   fields: (t) => ({
-    currentStatus: t.exposeString('currentStatus'),
-    currentStep: t.exposeString('currentStep'),
-    attempted: t.exposeString('attempted', { description: 'The action that was refused.' }),
-    allowed: t.exposeStringList('allowed', { description: 'The actions allowed from the current state.' }),
+    currentStatus: t.expose('currentStatus', { type: SessionStatusEnum }),
+    currentStep: t.expose('currentStep', { type: WorkflowStepEnum }),
+    attempted: t.expose('attempted', { type: WorkflowActionEnum, description: 'The action that was refused.' }),
+    allowed: t.expose('allowed', {
+      type: [WorkflowActionEnum],
+      description: 'The actions allowed from the current state.',
+    }),
   }),
 });
 

@@ -1,3 +1,6 @@
+import type { SessionStatus, WorkflowStep } from '../generated/prisma/enums.js';
+import type { WorkflowAction } from './session/workflow.js';
+
 /**
  * Domain failures. Services throw these; the GraphQL layer exposes each as a typed
  * member of a mutation's result union (see src/graphql/errors.ts), so clients can
@@ -37,10 +40,10 @@ export class ValidationError extends DomainError {
 export class InvalidTransitionError extends DomainError {
   readonly code = 'INVALID_TRANSITION';
   constructor(
-    readonly currentStatus: string,
-    readonly currentStep: string,
-    readonly attempted: string,
-    readonly allowed: string[],
+    readonly currentStatus: SessionStatus,
+    readonly currentStep: WorkflowStep,
+    readonly attempted: WorkflowAction,
+    readonly allowed: WorkflowAction[],
     reason: string,
   ) {
     super(`Cannot ${attempted} a session that is ${currentStatus} at ${currentStep}: ${reason}`);
