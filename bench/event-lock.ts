@@ -38,6 +38,8 @@ async function main() {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: clients });
+  // DROP ... WITH (FORCE) below ends whatever is still connected; that is expected.
+  pool.on('error', () => {});
   try {
     const database = openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 2 });
     await applyMigrations(database.adapterFactory);

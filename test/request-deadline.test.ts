@@ -4,7 +4,17 @@ import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent } from './harness/factories.js';
 import { execute } from './harness/graphql.js';
 import { startTestServer, type TestServer } from './harness/server.js';
+import { graphql } from './generated/index.js';
 import { PauseSession, sessionAt } from './harness/workflow.js';
+
+const PauseAndReadMessages = graphql(`
+  mutation DeadlinePauseAndReadMessages($input: SessionChangeInput!) {
+    pauseSession(input: $input) {
+      __typename
+      ... on PauseSessionPayload { session { status version conversation { messages(first: 5) { totalCount } } } }
+    }
+  }
+`);
 
 /**
  * A mutation that outlives the request deadline: the client is told REQUEST_TIMEOUT,
@@ -59,5 +69,28 @@ describe.runIf(process.env['TEST_DATABASE_URL'])('a mutation past the request de
     expect(retry.data?.pauseSession.__typename).toBe('PauseSessionPayload');
     const final = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
     expect({ status: final.status, version: final.version }).toEqual({ status: 'PAUSED', version: before.version + 1 });
+  });
+
+  it('answers a change that committed for real, even when its payload is read after the deadline', async () => {
+    const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
+    const before = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
+    const holder = new pg.Client({ connectionString: database.url as string });
+    await holder.connect();
+    try {
+      // The pause itself never touches messages; reading its payload does, and waits.
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE messages IN ACCESS EXCLUSIVE MODE');
+      const answering = execute(server.url, PauseAndReadMessages, { input: { sessionId: session.id } }, token);
+      await new Promise((resolve) => setTimeout(resolve, DEADLINE_MS * 2));
+      await holder.query('ROLLBACK');
+      const answer = await answering;
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.pauseSession).toMatchObject({
+        __typename: 'PauseSessionPayload',
+        session: { status: 'PAUSED', version: before.version + 1 },
+      });
+    } finally {
+      await holder.end();
+    }
   });
 });

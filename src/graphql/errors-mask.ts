@@ -2,6 +2,7 @@ import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
 import { isDatabaseUnavailable, isStatementTimeout } from '../db/availability.js';
+import { RequestDeadlinePassed } from '../request-deadline.js';
 
 /**
  * The one place where thrown errors become responses. GraphQL errors the code
@@ -15,6 +16,7 @@ export function maskError(error: unknown, message: string, isDevelopment?: boole
   if (original instanceof PothosValidationError) {
     return createGraphQLError(original.message, { path, extensions: { code: 'BAD_USER_INPUT' } });
   }
+  if (original instanceof RequestDeadlinePassed) return requestTimeoutError(path);
   if (!(original instanceof GraphQLError) && isStatementTimeout(original)) return requestTimeoutError(path);
   if (!(original instanceof GraphQLError) && isDatabaseUnavailable(original)) return databaseUnavailableError(path);
   return yogaMaskError(error, message, isDevelopment);

@@ -1,7 +1,7 @@
 import type { Viewer } from '../../auth/viewer.js';
 import { ownerScope } from '../../auth/viewer.js';
 import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
-import { deadlinePassed } from '../../request-deadline.js';
+import { claimCommit, deadlinePassed, RequestDeadlinePassed } from '../../request-deadline.js';
 import { NotFoundError, StaleVersionError } from '../errors.js';
 import { type Actor, type SessionState, settle } from './workflow.js';
 
@@ -35,13 +35,14 @@ export async function runChange<T>(
   work: (tx: Tx) => Promise<Change<T>>,
 ): Promise<{ result: T; events: SessionEvent[] }> {
   for (let attempt = 1; ; attempt++) {
+    if (deadlinePassed()) throw new RequestDeadlinePassed();
     try {
       return await prisma.$transaction(
         async (tx) => {
           const { result, events } = await work(tx);
           const stored = await appendEvents(tx, events, actorId);
-          // The client was already told REQUEST_TIMEOUT: committing now would make its retry a duplicate.
-          if (deadlinePassed()) throw new RequestDeadlinePassed();
+          // Told REQUEST_TIMEOUT already? Then committing would make the client's retry a duplicate.
+          if (!claimCommit()) throw new RequestDeadlinePassed();
           return { result, events: stored };
         },
         { maxWait: 10_000, timeout: 30_000 },
@@ -49,13 +50,6 @@ export async function runChange<T>(
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
     }
-  }
-}
-
-class RequestDeadlinePassed extends Error {
-  override name = 'RequestDeadlinePassed';
-  constructor() {
-    super('The request deadline passed before the change committed; it was rolled back.');
   }
 }
 
