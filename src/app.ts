@@ -132,18 +132,21 @@ export async function createApp({
         });
       }),
     stop: async () => {
+      // One budget for the whole shutdown, so the steps cannot add up past it.
+      const deadline = performance.now() + config.shutdownTimeoutMs;
+      const left = () => Math.max(0, deadline - performance.now());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets go idle as their last responses finish; close them as they do.
       server.closeIdleConnections();
       const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
       // Subscriptions complete cleanly (SSE streams end, graphql-ws sends `complete`),
       // and sockets take no new operations meanwhile...
-      const webSocketsDrained = webSockets.drain(config.shutdownTimeoutMs);
+      const webSocketsDrained = webSockets.drain(left());
       await events.stop();
       await webSocketsDrained;
       // ...then sockets close with 1001 "going away".
-      await webSockets.close(config.shutdownTimeoutMs);
-      const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await webSockets.close(left());
+      const force = setTimeout(() => server.closeAllConnections(), left());
       await closed;
       clearTimeout(force);
       clearInterval(idleSweep);
@@ -153,14 +156,14 @@ export async function createApp({
   };
 }
 
-/** Waits for a Redis connection, but not forever: without Redis the limiter fails open. */
+/** Waits for a Redis connection, but not forever: without Redis the limiter counts per instance. */
 async function untilReady(redis: Redis, timeoutMs: number, logger: Logger): Promise<void> {
   if (redis.status === 'ready') return;
   const ready = await Promise.race([
     new Promise<boolean>((resolve) => redis.once('ready', () => resolve(true))),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
   ]);
-  if (!ready) logger.warn('redis not ready; rate limiting lets requests through until it is', { timeoutMs });
+  if (!ready) logger.warn('redis not ready; rate limits count in this instance until it is', { timeoutMs });
 }
 
 /** `/readyz`: 200 when the database answers, 503 when it does not. */

@@ -90,6 +90,8 @@ export function serveWebSockets(options: WebSocketOptions): WebSocketEndpoint {
       connection.context = context;
       try {
         const viewer = await options.viewerOf(context.connectionParams);
+        // Gone while we asked: arming its expiry timer now would keep it in memory until then.
+        if (connection.socket.readyState !== connection.socket.OPEN) return false;
         connection.viewer = viewerLabel(viewer);
         if (viewer.expiresAt) closeAtExpiry(connection, viewer.expiresAt);
         return true;
@@ -201,6 +203,7 @@ export function serveWebSockets(options: WebSocketOptions): WebSocketEndpoint {
     const keepAlive = keepSocketAlive(socket, options.keepAliveMs);
     socket.once('close', (code, reason) => {
       clearInterval(keepAlive);
+      clearTimeout(connection.expiry);
       connections.delete(connection);
       closed(code, String(reason)).catch((error: unknown) =>
         logger.error('websocket close handling failed', { connectionId: connection.id, error }),

@@ -47,6 +47,8 @@ export class EventStream {
   private position = 0n;
   private readonly subscribers = new Set<Subscriber>();
   private running: Promise<void> | undefined;
+  /** Set by stop(): subscribers that attach afterwards complete at once. */
+  private stopping = false;
   private again = false;
   private poll: NodeJS.Timeout | undefined;
   private pokes: AsyncIterator<unknown> | undefined;
@@ -77,6 +79,7 @@ export class EventStream {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.poll) clearInterval(this.poll);
     await this.pokes?.return?.();
     // Subscribers complete cleanly rather than seeing their socket drop.
@@ -178,6 +181,11 @@ export class EventStream {
         },
         stop,
       };
+      // Shutdown began while this one was catching up: complete it now, it would get nothing.
+      if (this.stopping) {
+        stop();
+        return;
+      }
       this.subscribers.add(subscriber);
       let stopped = false;
       void stop.then(() => {

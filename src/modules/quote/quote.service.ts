@@ -8,6 +8,7 @@ import {
   actorIdOf,
   actorOf,
   type EventDraft,
+  lockAvinodeTrip,
   lockSession,
   runChange,
   type Tx,
@@ -149,8 +150,14 @@ async function lockTargets(
   viewer: Viewer,
   input: { sessionId?: string | null; avinodeTripId?: string | null },
 ) {
-  if (input.sessionId) return [await lockSession(tx, viewer, input.sessionId)];
+  if (input.sessionId) {
+    // The trip lock comes before the row lock (see lockAvinodeTrip); the trip is read first.
+    const linked = await tx.chatSession.findUnique({ where: { id: input.sessionId }, select: { avinodeTripId: true } });
+    if (linked?.avinodeTripId) await lockAvinodeTrip(tx, linked.avinodeTripId);
+    return [await lockSession(tx, viewer, input.sessionId)];
+  }
   const tripId = input.avinodeTripId as string;
+  await lockAvinodeTrip(tx, tripId);
   const owner = ownerScope(viewer);
   const visible = { avinodeTripId: tripId, ...(owner ? { agentId: owner } : {}) };
   let targets = await tx.chatSession.findMany({

@@ -6,6 +6,7 @@ import { externalId, parseInput } from '../validation.js';
 import {
   actorIdOf,
   actorOf,
+  lockAvinodeTrip,
   lockSession,
   runChange,
   settleAfter,
@@ -14,9 +15,6 @@ import {
   transitionEvents,
 } from './session-transaction.js';
 import { allowedActions, transition } from './workflow.js';
-
-/** Advisory-lock class for "this Avinode trip", beside the event-stream lock's key space. */
-const AVINODE_TRIP_LOCK = 7_402_117;
 
 const linkSchema = z.object({
   sessionId: z.string(),
@@ -36,6 +34,7 @@ export type LinkAvinodeTripInput = z.input<typeof linkSchema>;
 export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw: LinkAvinodeTripInput) {
   const input = parseInput(linkSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    await lockAvinodeTrip(tx, input.avinodeTripId);
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
     const ids = {
       avinodeTripId: input.avinodeTripId,
@@ -111,11 +110,10 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
  * conversation about it) joins that request, so every session of the trip sees and
  * counts the same quotes; its own earlier request stays, named in the event. The
  * request belongs to one agent, so another agent's session cannot link the trip.
- * Linking takes a lock on the trip id, so two sessions linking it at once cannot
- * each keep their own request (receiveQuote by trip id would then miss one).
+ * The caller holds the trip's lock (lockAvinodeTrip), so two sessions linking it at
+ * once cannot each keep their own request (receiveQuote by trip id would then miss one).
  */
 async function tripRequestOf(tx: Tx, avinodeTripId: string, session: ChatSession): Promise<string | null> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AVINODE_TRIP_LOCK}::int, hashtext(${avinodeTripId}))`;
   const siblings = await tx.chatSession.findMany({
     where: { avinodeTripId, id: { not: session.id }, requestId: { not: null } },
     orderBy: { id: 'asc' },

@@ -99,10 +99,12 @@ export async function changeStatus(
         ...touched(),
       },
     });
-    const events = transitionEvents(session, moved, next).map((event) => ({
-      ...event,
-      data: { action: STATUS_EVENT_DATA[action], ...(reason ? { reason } : {}) },
-    }));
+    // The action and its reason describe the status change; a settling step change is its own fact.
+    const events = transitionEvents(session, moved, next).map((event) =>
+      event.type === 'STATUS_CHANGED'
+        ? { ...event, data: { action: STATUS_EVENT_DATA[action], ...(reason ? { reason } : {}) } }
+        : event,
+    );
     return { result: { session: updated }, events };
   });
 }

@@ -94,6 +94,19 @@ export function actorIdOf(viewer: Viewer): string {
   return viewer.kind === 'service' ? viewer.subject : viewer.agent.id;
 }
 
+/** Advisory-lock class for "this Avinode trip", beside the event-stream lock's key space. */
+const AVINODE_TRIP_LOCK = 7_402_117;
+
+/**
+ * Serialises what links sessions to an Avinode trip and what delivers its quotes, so a
+ * session joining a trip sees every quote already delivered to it, and a delivery by
+ * trip id sees every session already linked. Taken before any session row lock: one
+ * lock order everywhere, so the two cannot deadlock.
+ */
+export async function lockAvinodeTrip(tx: Tx, avinodeTripId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AVINODE_TRIP_LOCK}::int, hashtext(${avinodeTripId}))`;
+}
+
 /**
  * Locks the session row for the rest of the transaction, so decisions are made on
  * state nobody else can change underneath. Another agent's session is "not found".
