@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent } from './harness/factories.js';
 import { execute } from './harness/graphql.js';
 import { startTestServer, type TestServer } from './harness/server.js';
-import { graphql } from './generated/index.js';
 import { PauseSession, sessionAt } from './harness/workflow.js';
 
 const PauseAndReadMessages = graphql(`
@@ -61,7 +61,10 @@ describe.runIf(process.env['TEST_DATABASE_URL'])('a mutation past the request de
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     const after = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
-    expect({ status: after.status, version: after.version }).toEqual({ status: before.status, version: before.version });
+    expect({ status: after.status, version: after.version }).toEqual({
+      status: before.status,
+      version: before.version,
+    });
     expect(await database.prisma.sessionEvent.count({ where: { sessionId: session.uuid } })).toBe(eventsBefore);
 
     // And the retry the client then makes applies it exactly once.

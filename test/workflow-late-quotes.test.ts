@@ -229,6 +229,26 @@ describe('linking an Avinode trip', () => {
   });
 });
 
+describe('a quote and a new session of its trip arriving together', () => {
+  it('never leave the new session waiting at REQUESTING_QUOTES with the trip’s quotes in hand', async () => {
+    for (let round = 0; round < 8; round++) {
+      const tripId = unique('atrip-');
+      await sessionAt(server, token, 'REQUESTING_QUOTES', { tripId });
+      const joining = await sessionAt(server, token, 'SEARCHING_AIRCRAFT');
+      const [received, linked] = await Promise.all([
+        integration(ReceiveQuote, { input: quoteInput({ avinodeTripId: tripId }) }),
+        call(LinkAvinodeTrip, { input: { sessionId: joining.id, avinodeTripId: tripId } }),
+      ]);
+      as(received.receiveQuote, 'ReceiveQuotePayload');
+      as(linked.linkAvinodeTrip, 'LinkAvinodeTripPayload');
+      const row = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: joining.uuid } });
+      const quotes = await database.prisma.quote.count({ where: { requestId: row.requestId as string } });
+      expect(quotes, `round ${round}`).toBe(1);
+      expect(row.currentStep, `round ${round}`).toBe('ANALYZING_QUOTES');
+    }
+  });
+});
+
 describe('a round trip', () => {
   it('must return the way it went out', async () => {
     const started = as(
