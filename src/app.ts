@@ -90,7 +90,8 @@ export async function createApp({
     graphiql: config.graphiql
       ? {
           title: 'Chat session graph',
-          subscriptionsProtocol: 'WS',
+          // Over SSE, subscriptions carry the headers editor's Authorization like every other request.
+          subscriptionsProtocol: 'SSE',
           headers: graphiqlToken ? JSON.stringify({ Authorization: `Bearer ${graphiqlToken}` }) : undefined,
         }
       : false,

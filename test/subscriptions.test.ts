@@ -1,4 +1,6 @@
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { Agent } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
@@ -110,6 +112,30 @@ describe('authorization', () => {
     expect((await missing.closed).code).toBe(4403);
     const forged = connectWs(server.url, 'forged.token.value');
     expect((await forged.closed).code).toBe(4403);
+  });
+
+  it('accepts the token under connectionParams.headers, as GraphQL Tools clients send it', async () => {
+    const { session } = await createSessionGraph(database.prisma, alice);
+    const token = await server.tokenFor(alice.authSubject);
+    const client = createClient({
+      url: server.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { headers: { Authorization: `Bearer ${token}` } },
+    });
+    const received = new Promise<unknown>((resolve, reject) => {
+      client.subscribe(
+        {
+          query: 'subscription ($id: ID!) { sessionEvents(sessionId: $id) { type } }',
+          variables: { id: sessionGlobalId(session.id) },
+        },
+        { next: (result) => resolve(result), error: reject, complete: () => {} },
+      );
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await say(session.id, 'nested token');
+    expect(await received).toEqual({ data: { sessionEvents: { type: 'MESSAGE_RECORDED' } } });
+    await client.dispose();
   });
 
   it('closes the socket with 4403 when the token expires', async () => {

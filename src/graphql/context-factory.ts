@@ -19,7 +19,11 @@ type InitialContext = {
 /** Credentials travel in the Authorization header (HTTP, SSE) or connectionParams (WebSocket). */
 export function credentialsOf(initial: InitialContext): string | undefined {
   const params = initial.connectionParams;
-  const fromParams = params?.['authorization'] ?? params?.['Authorization'];
+  // Clients put it at the top level, or under `headers` as they would on HTTP (GraphQL Tools' executors).
+  const nested = params?.['headers'];
+  const headers = typeof nested === 'object' && nested !== null ? (nested as Record<string, unknown>) : undefined;
+  const fromParams =
+    params?.['authorization'] ?? params?.['Authorization'] ?? headers?.['authorization'] ?? headers?.['Authorization'];
   if (typeof fromParams === 'string') return bearerToken(fromParams) ?? fromParams;
   return bearerToken(initial.request?.headers.get('authorization'));
 }
