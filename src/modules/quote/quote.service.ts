@@ -57,11 +57,12 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
     for (const session of sessions)
       transition({ status: session.status, step: session.currentStep }, 'RECEIVE_QUOTE', actorOf(viewer));
 
-    const operator = await tx.operator.upsert({
-      where: { avinodeCompanyId: input.operator.avinodeCompanyId },
-      create: input.operator,
-      update: {},
-    });
+    // Operators are reference data that quotes only add to: look up, create when new. (Prisma's
+    // upsert with nothing to update takes three statements; two deliveries creating the same
+    // operator at once meet the unique index, and runChange retries the loser.)
+    const operator =
+      (await tx.operator.findUnique({ where: { avinodeCompanyId: input.operator.avinodeCompanyId } })) ??
+      (await tx.operator.create({ data: input.operator }));
     const known = await tx.quote.findUnique({ where: { avinodeQuoteId: input.avinodeQuoteId } });
     const fields = {
       operatorId: operator.id,
