@@ -552,6 +552,31 @@ export const queryVariables = {
   sessionStats: object({ filter }, [], 1),
 };
 
+// ---------------------------------------------------------------- subscription arguments
+
+const EVENT_TYPES = [
+  'SESSION_STARTED', 'MESSAGE_RECORDED', 'TRIP_REQUEST_CAPTURED', 'AVINODE_TRIP_LINKED', 'RFQS_SENT', 'QUOTE_RECEIVED',
+  'QUOTE_UPDATED', 'PRIMARY_QUOTE_SELECTED', 'PROPOSAL_GENERATED', 'PROPOSAL_SENT', 'STEP_CHANGED', 'STATUS_CHANGED',
+];
+const activityFilterSpecs: Record<string, Spec> = {
+  status: filterSpecs['status'] as Spec,
+  step: filterSpecs['step'] as Spec,
+  types: spec(fc.subarray(EVENT_TYPES), fc.constantFrom<unknown>('QUOTE_RECEIVED', ['NOPE'], [null], 1)),
+  agentId: filterSpecs['agentId'] as Spec,
+};
+const activityFilter = optional(
+  spec(
+    fc.subarray(Object.keys(activityFilterSpecs), { maxLength: 3 }).chain((keys) => mapSpecs(Object.fromEntries(keys.map((key) => [key, activityFilterSpecs[key] as Spec])), (field) => field.valid)),
+    fc.constantFrom(...Object.keys(activityFilterSpecs)).chain((key) => (activityFilterSpecs[key] as Spec).nasty.map((value) => ({ [key]: value }))),
+  ),
+);
+
+export const subscriptionVariables = {
+  sessionEvents: object({ sessionId: globalId('ChatSession', 'session', 'foreignSession', 'quote'), after: optional(cursor('eventCursor')) }, ['sessionId'], 1),
+  activityFeed: object({ filter: activityFilter, after: optional(cursor('eventCursor')) }, [], 1),
+  sessionUpdated: object({ id: globalId('ChatSession', 'session', 'foreignSession', 'quote') }, ['id'], 1),
+};
+
 // ---------------------------------------------------------------- viewers
 
 export type TokenKind = 'agent' | 'other' | 'admin' | 'service' | 'none' | 'garbage';

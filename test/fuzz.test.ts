@@ -5,7 +5,7 @@ import type { Agent } from '../src/generated/prisma/client.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
 import { startTestServer, type TestServer } from './harness/server.js';
-import { emptyRefs, gid, mutationInputs, queryVariables, type Refs, resolve, type TokenKind, tokenKind } from './fuzz-arbitraries.js';
+import { emptyRefs, gid, mutationInputs, queryVariables, type Refs, resolve, subscriptionVariables, type TokenKind, tokenKind } from './fuzz-arbitraries.js';
 
 /**
  * Property-based fuzzing of the whole API over real HTTP: generated variables for every
@@ -111,6 +111,12 @@ let server: TestServer;
 let agent: Agent;
 let other: Agent;
 let admin: Agent;
+const SUBSCRIPTIONS: Record<keyof typeof subscriptionVariables, string> = {
+  sessionEvents: 'subscription ($sessionId: ID!, $after: String) { sessionEvents(sessionId: $sessionId, after: $after) { id cursor type session { id } } }',
+  activityFeed: 'subscription ($filter: ActivityFilter, $after: String) { activityFeed(filter: $filter, after: $after) { id cursor type } }',
+  sessionUpdated: 'subscription ($id: ID!) { sessionUpdated(id: $id) { id version status } }',
+};
+
 const tokens = {} as Record<TokenKind, string | undefined>;
 let refs: Refs = emptyRefs();
 /** Errors without a known `extensions.code`, one example per message shape. */
@@ -154,6 +160,57 @@ function post(body: unknown, token: string | undefined): Promise<Outcome> {
           }
           resolve_({ status: response.statusCode ?? 0, body: parsed, text });
         });
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+/**
+ * Opens a subscription over SSE and reads its first message: a refusal arrives at once;
+ * a valid subscription sends nothing until something happens, so after `quietMs` of
+ * silence the stream is closed and counts as accepted (body undefined, HTTP 200).
+ */
+function subscribeOnce(body: unknown, token: string | undefined, quietMs = 150): Promise<Outcome & { accepted: boolean }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve_, reject) => {
+    const request = http.request(
+      server.url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          'content-length': payload.length,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      },
+      (response) => {
+        let text = '';
+        const status = response.statusCode ?? 0;
+        const finish = (accepted: boolean) => {
+          clearTimeout(quiet);
+          request.destroy();
+          const data = /^data: (.*)$/m.exec(text)?.[1];
+          let parsed: Outcome['body'];
+          try {
+            parsed = JSON.parse(data ?? text);
+          } catch {
+            parsed = undefined;
+          }
+          resolve_({ status, body: parsed, text, accepted });
+        };
+        const quiet = setTimeout(() => finish(text.replace(/^:.*\n/gm, '').trim() === ''), quietMs);
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+          // Keep-alive comments (":") are not messages.
+          if (/^(data|event): /m.test(text) && text.includes('\n\n')) finish(false);
+        });
+        response.on('end', () => finish(false));
+        response.on('error', () => finish(false));
       },
     );
     request.on('error', reject);
@@ -438,6 +495,23 @@ describe('generated input never breaks the server', () => {
         await check(name, token, { query: QUERIES[name], variables });
       }),
       settings(100 + Object.keys(QUERIES).indexOf(name)),
+    );
+  }, 180_000);
+
+  it.each(Object.keys(SUBSCRIPTIONS) as Array<keyof typeof SUBSCRIPTIONS>)('subscription %s (over SSE)', async (name) => {
+    await refreshRefs();
+    await holds(
+      fc.asyncProperty(tokenKind, subscriptionVariables[name] as fc.Arbitrary<Record<string, unknown>>, async (token, raw) => {
+        const variables = Object.fromEntries(Object.entries(resolve(raw, refs) as object).filter(([, value]) => value !== undefined));
+        const request = { query: SUBSCRIPTIONS[name], variables };
+        const outcome = await subscribeOnce(request, tokens[token]);
+        // Accepted and waiting for events: nothing to judge but the status.
+        const problems = outcome.accepted ? (outcome.status >= 500 ? [`HTTP ${outcome.status}`] : []) : problemsOf(outcome, request);
+        if (problems.length) {
+          throw new Error(`${name} as ${token} [seed ${SEED}]\n  problems: ${problems.join('; ')}\n  variables: ${abbreviate(variables)}\n  response: HTTP ${outcome.status} ${abbreviate(outcome.text)}`);
+        }
+      }),
+      settings(200 + Object.keys(SUBSCRIPTIONS).indexOf(name), Math.max(10, Math.round(RUNS / 2))),
     );
   }, 180_000);
 
