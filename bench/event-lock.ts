@@ -8,12 +8,13 @@
  *
  *   npx tsx bench/event-lock.ts [--clients 16] [--seconds 5] [--rounds 3] [--sessions 200]
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.js';
 import { applyMigrations } from '../src/db/migrations.js';
+import { createThrowawayDatabase } from './throwaway-database.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,21 +28,15 @@ const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const sessionCount = Number(values.sessions);
-const serverUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const EVENT_STREAM_LOCK = '7402117001';
 
 async function main() {
-  const name = `bench_lock_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: clients });
+  const throwaway = await createThrowawayDatabase();
+  const pool = new pg.Pool({ connectionString: throwaway.url, max: clients });
   // DROP ... WITH (FORCE) below ends whatever is still connected; that is expected.
   pool.on('error', () => {});
   try {
-    const database = openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 2 });
+    const database = openDatabase({ kind: 'postgres', url: throwaway.url, poolSize: 2 });
     await applyMigrations(database.adapterFactory);
     await database.close();
     const sessions = await createSessions(pool);
@@ -68,8 +63,7 @@ async function main() {
     );
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await throwaway.drop();
   }
 }
 

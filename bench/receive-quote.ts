@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { print } from 'graphql';
-import pg from 'pg';
 import { createApp } from '../src/app.js';
 import { signToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
@@ -21,6 +20,7 @@ import { openDatabase } from '../src/db/database.js';
 import { applyMigrations } from '../src/db/migrations.js';
 import { createLogger } from '../src/logger.js';
 import { graphql } from '../test/generated/index.js';
+import { createThrowawayDatabase } from './throwaway-database.js';
 
 const StartSession = graphql(`
   mutation BenchStartSession($input: StartSessionInput!) {
@@ -61,24 +61,16 @@ const clients = positive('clients');
 const quotes = positive('quotes');
 const spreadSessions = positive('sessions');
 const poolSize = positive('pool');
-const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 type RunResult = { name: string; sessions: number; ok: number; errors: number; seconds: number; latencies: number[] };
 
 async function main(): Promise<number> {
-  const name = `bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const serverVersion =
-    (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const throwaway = await createThrowawayDatabase();
 
   const config = loadConfig({
     NODE_ENV: 'production',
     JWT_SECRET: randomBytes(32).toString('hex'),
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: throwaway.url,
     DATABASE_POOL_SIZE: String(poolSize),
     // Failures are counted and the first one printed per run; a log line per failure would bury the table.
     LOG_LEVEL: 'silent',
@@ -96,7 +88,7 @@ async function main(): Promise<number> {
     const endpoint = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
 
     const agent = await database.prisma.agent.create({
-      data: { authSubject: `bench|${name}`, email: `bench-${name}@bench.example`, fullName: 'Bench Agent' },
+      data: { authSubject: 'bench|agent', email: 'bench-agent@bench.example', fullName: 'Bench Agent' },
     });
     const agentToken = await signToken(config.auth, { subject: agent.authSubject });
     const serviceToken = await signToken(config.auth, { subject: 'service:bench', service: true });
@@ -122,7 +114,7 @@ async function main(): Promise<number> {
     ];
 
     console.log(
-      `receiveQuote over HTTP · PostgreSQL ${serverVersion} · pool ${poolSize} · ${clients} clients · ${quotes} quotes per run`,
+      `receiveQuote over HTTP · PostgreSQL ${throwaway.serverVersion} · pool ${poolSize} · ${clients} clients · ${quotes} quotes per run`,
     );
     printTable(runs);
     const accepted = [warm, ...runs].reduce((sum, run) => sum + run.ok, 0);
@@ -131,8 +123,7 @@ async function main(): Promise<number> {
   } finally {
     await app?.stop();
     await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await throwaway.drop();
   }
 }
 

@@ -26,7 +26,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { type App, createApp } from '../src/app.js';
 import { signToken } from '../src/auth/tokens.js';
@@ -35,6 +34,7 @@ import { openDatabase } from '../src/db/database.js';
 import { applyMigrations } from '../src/db/migrations.js';
 import { createLogger } from '../src/logger.js';
 import { graphql } from '../test/generated/index.js';
+import { createThrowawayDatabase } from './throwaway-database.js';
 
 const Feed = graphql(`
   subscription BenchSubscribersFeed {
@@ -311,21 +311,13 @@ async function main(): Promise<number> {
   }
 
   const collect = garbageCollector();
-  const serverUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env['REDIS_URL'];
-  const name = `bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const postgresVersion =
-    (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-  await admin.query(`CREATE DATABASE ${name}`);
-  const databaseUrl = new URL(serverUrl);
-  databaseUrl.pathname = `/${name}`;
+  const throwaway = await createThrowawayDatabase();
 
   const config = loadConfig({
     NODE_ENV: 'production',
     JWT_SECRET: randomBytes(32).toString('hex'),
-    DATABASE_URL: databaseUrl.toString(),
+    DATABASE_URL: throwaway.url,
     REDIS_URL: redisUrl,
     LOG_LEVEL: 'warn',
     SHUTDOWN_TIMEOUT_MS: '5000',
@@ -340,7 +332,7 @@ async function main(): Promise<number> {
     const events = app.events;
 
     const agent = await database.prisma.agent.create({
-      data: { authSubject: `bench|${name}`, email: `bench-${name}@bench.example`, fullName: 'Bench Agent' },
+      data: { authSubject: 'bench|agent', email: 'bench-agent@bench.example', fullName: 'Bench Agent' },
     });
     const agentToken = await signToken(config.auth, { subject: agent.authSubject });
     const serviceToken = await signToken(config.auth, { subject: 'service:bench', service: true });
@@ -479,7 +471,7 @@ async function main(): Promise<number> {
     const ms = (sorted: Float32Array | Float64Array, fraction: number) =>
       `${percentile(sorted, fraction).toFixed(1)} ms`;
     console.log(
-      `activityFeed fan-out · PostgreSQL ${postgresVersion} · pub/sub ${redisUrl ? 'Redis' : 'in-process'} · ` +
+      `activityFeed fan-out · PostgreSQL ${throwaway.serverVersion} · pub/sub ${redisUrl ? 'Redis' : 'in-process'} · ` +
         `${subscribers} subscribers · ${rate} events/s × ${seconds} s`,
     );
     printTable([
@@ -550,8 +542,7 @@ async function main(): Promise<number> {
     );
     await app?.stop();
     await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await throwaway.drop();
   }
 }
 

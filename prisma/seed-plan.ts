@@ -1,9 +1,10 @@
 import type { Prisma, SessionStatus, WorkflowStep } from '../src/generated/prisma/client.js';
+import { STEP_ORDER } from '../src/modules/session/workflow.js';
 import { DEMO_AGENTS, DEMO_BASE_DATE, DEMO_CLIENTS, demoAuthSubject } from './seed-data.js';
 import { DEMO_OPERATORS, demoOperatorId, OPERATORS_CREATED_AT } from './seed-fleet.js';
 import { demoUuid, type Rng, rngFor } from './seed-random.js';
 import { emptyRows, type PlanRows } from './seed-recorder.js';
-import { buildConversation, type ConversationSpec, type SessionSpec, STEPS } from './seed-session.js';
+import { buildConversation, type ConversationSpec, type SessionSpec } from './seed-session.js';
 
 /**
  * The whole demo data set as rows, computed without touching a database: which conversations exist,
@@ -72,7 +73,7 @@ function conversationSpecs(agentIds: ReadonlyMap<string, string>, clientIds: rea
   // every status and every step. Some paused and completed ones are over 90 days old, so that
   // archiveStaleSessions has something to do.
   STATUSES.forEach((status, statusIndex) => {
-    STEPS.forEach((step, stepIndex) => {
+    STEP_ORDER.forEach((step, stepIndex) => {
       const s: SessionSpec = {
         status,
         step,
@@ -91,7 +92,7 @@ function conversationSpecs(agentIds: ReadonlyMap<string, string>, clientIds: rea
         ['COMPLETED', 32],
         ['ARCHIVED', 18],
       ]);
-      const step = rng.weighted<WorkflowStep>(STEPS.map((st, n) => [st, STEP_WEIGHTS[status][n] as number]));
+      const step = rng.weighted<WorkflowStep>(STEP_ORDER.map((st, n) => [st, STEP_WEIGHTS[status][n] as number]));
       const last: SessionSpec = {
         status,
         step,

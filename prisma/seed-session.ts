@@ -1,4 +1,5 @@
 import type { SessionStatus, WorkflowStep } from '../src/generated/prisma/client.js';
+import { STEP_ORDER } from '../src/modules/session/workflow.js';
 import * as chat from './seed-chat.js';
 import { DEMO_BASE_DATE, type Region } from './seed-data.js';
 import * as deal from './seed-deal.js';
@@ -10,15 +11,6 @@ import { planItinerary } from './seed-trip.js';
  * One demo conversation and its sessions, each replayed through the workflow up to the step and status
  * its spec asks for, so the rows look exactly like ones the live server would have left.
  */
-
-export const STEPS: readonly WorkflowStep[] = [
-  'UNDERSTANDING_REQUEST',
-  'SEARCHING_AIRCRAFT',
-  'REQUESTING_QUOTES',
-  'ANALYZING_QUOTES',
-  'PROPOSAL_READY',
-  'PROPOSAL_SENT',
-];
 
 export type SessionSpec = { status: SessionStatus; step: WorkflowStep; archivedBy?: 'agent' | 'stale' };
 
@@ -71,7 +63,7 @@ export function buildConversation(
       slot: spec.index * 2 + sessionIndex,
     };
     subject ??= chat.subject(d.c);
-    const target = STEPS.indexOf(s.step);
+    const target = STEP_ORDER.indexOf(s.step);
 
     r.event('SESSION_STARTED', startedAt, spec.agent.id, {
       toStatus: 'ACTIVE',

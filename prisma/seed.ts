@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../src/generated/prisma/client.js';
+import { formatProposalNumber } from '../src/modules/proposal/proposal-number.js';
 import { buildDemoPlan } from './seed-plan.js';
 
 /**
@@ -56,7 +57,7 @@ export async function seedDemoData(prisma: PrismaClient): Promise<SeedSummary> {
       const numbers = new Map(
         order.map((proposal, i) => [
           proposal.id as string,
-          `PROP-${new Date(proposal.createdAt as Date).getUTCFullYear()}-${String(sequence[i]).padStart(6, '0')}`,
+          formatProposalNumber(new Date(proposal.createdAt as Date).getUTCFullYear(), sequence[i] as bigint),
         ]),
       );
       const plan = buildDemoPlan(numbers);

@@ -30,6 +30,8 @@ const READY_TIMEOUT_MS = 2_000;
 export type App = {
   yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
   events: EventStream;
+  /** agent1's token under the development secret; undefined with a real key. */
+  demoToken: string | undefined;
   /** Listens and resolves with the GraphQL URL. */
   start(port?: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, completes subscriptions. */
@@ -45,10 +47,11 @@ export async function createApp({
   pubsub = createAppPubSub(config.redisUrl, logger),
 }: AppDependencies): Promise<App> {
   const verify = createTokenVerifier(config.auth);
-  const graphiqlToken =
-    config.graphiql && config.auth.usesDevelopmentSecret
-      ? await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' })
-      : undefined;
+  // With the development secret (never in production), one token for agent1: GraphiQL sends it, start-up prints it.
+  const demoToken = config.auth.usesDevelopmentSecret
+    ? await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' })
+    : undefined;
+  const graphiqlToken = config.graphiql ? demoToken : undefined;
   const events = new EventStream(database.prisma, pubsub, logger, config.eventPollIntervalMs);
   await events.start();
   // Rate limits are shared by every instance when Redis is there, per process otherwise.
@@ -123,6 +126,7 @@ export async function createApp({
   return {
     yoga,
     events,
+    demoToken,
     start: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

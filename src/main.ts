@@ -1,5 +1,4 @@
 import { createApp, DEMO_AGENT_SUBJECT } from './app.js';
-import { signToken } from './auth/tokens.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { prepareDatabase } from './db/prepare.js';
@@ -17,11 +16,11 @@ async function main() {
   logger.info('server listening', { url, database: database.kind, pubsub: config.redisUrl ? 'redis' : 'in-process' });
   process.stdout.write(`\nGraphiQL: ${url}\n`);
   // The demo token is only worth printing when the demo agent exists to answer to it.
-  const demoAgent = await database.prisma.agent.findUnique({ where: { authSubject: DEMO_AGENT_SUBJECT } });
-  if (config.env !== 'production' && config.auth.usesDevelopmentSecret && demoAgent) {
-    const token = await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' });
+  const demoAgent =
+    app.demoToken && (await database.prisma.agent.findUnique({ where: { authSubject: DEMO_AGENT_SUBJECT } }));
+  if (demoAgent) {
     process.stdout.write(
-      `Token for agent1@example.com (GraphiQL already sends it):\nAuthorization: Bearer ${token}\n\n`,
+      `Token for agent1@example.com (GraphiQL already sends it):\nAuthorization: Bearer ${app.demoToken}\n\n`,
     );
   } else {
     process.stdout.write('Tokens: npm run token -- <agent email>  |  npm run token -- --service\n\n');

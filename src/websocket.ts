@@ -109,9 +109,6 @@ export function serveWebSockets(options: WebSocketOptions): WebSocketEndpoint {
         return false;
       }
     },
-    onClose: (context) => {
-      clearTimeout(context.extra.connection.expiry);
-    },
     onSubscribe: async (context, _id, payload) => {
       const { connection } = context.extra;
       // Each operation is a request of its own: its own id, clock and log line.

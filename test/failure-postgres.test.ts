@@ -19,6 +19,7 @@ import {
   startServerProcess,
 } from './harness/services.js';
 import { connectWs, subscribeWs } from './harness/subscriptions.js';
+import { globalId, uuidOf } from './harness/workflow.js';
 
 /**
  * PostgreSQL goes away under load and comes back: first stopped (connections refused),
@@ -74,9 +75,6 @@ type Sample = {
   externalId?: string;
   detail?: string;
 };
-
-const globalIdOf = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`).toString('base64');
-const uuidOf = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1] ?? '';
 
 /** One timed POST; never throws, never waits longer than HANG_MS. */
 async function timedOperation<T, V>(
@@ -250,7 +248,7 @@ describe.skipIf(!hasPostgresBinaries)('PostgreSQL goes away under load and comes
       agent: await signToken(auth, { subject: agent.authSubject }),
     };
     for (let index = 0; index < 2; index++) {
-      const input = { agentId: globalIdOf('Agent', agent.id), subject: unique('Outage ') };
+      const input = { agentId: globalId('Agent', agent.id), subject: unique('Outage ') };
       const started = (await expectData(server.url, StartSession, { input }, tokens.service)).startSession;
       if (started.__typename !== 'StartSessionPayload') throw new Error(JSON.stringify(started));
       sessions.push(started.session.id);
@@ -496,7 +494,7 @@ describe.skipIf(!hasPostgresBinaries)('PostgreSQL goes away under load and comes
         where: { sessionId: uuidOf(sessions[0] ?? '') },
         orderBy: { id: 'asc' },
       });
-      const expectedEvents = storedEvents.map((event) => globalIdOf('SessionEvent', event.id.toString()));
+      const expectedEvents = storedEvents.map((event) => globalId('SessionEvent', event.id.toString()));
       await watched.waitFor(expectedEvents.length, 5_000).catch(() => undefined);
       await pause(1_500);
       expect(watched.results.filter((result) => result.errors)).toEqual([]);

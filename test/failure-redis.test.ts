@@ -21,6 +21,7 @@ import {
   startRedis,
   startServerProcess,
 } from './harness/services.js';
+import { globalId, uuidOf } from './harness/workflow.js';
 
 /**
  * Redis dies between two instances and comes back on the same port. Redis only carries
@@ -148,8 +149,6 @@ function resilientSubscriber(url: string, token: string, sessionId: string) {
   };
 }
 
-const globalIdOf = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`).toString('base64');
-const uuidOf = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1] ?? '';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 async function status(url: string): Promise<number> {
@@ -196,7 +195,7 @@ describe.skipIf(!hasRedisBinary || !hasDatabase)('Redis goes down between two in
       await expectData(
         instanceB.url,
         StartSession,
-        { input: { agentId: globalIdOf('Agent', agent.id), subject: unique('Redis ') } },
+        { input: { agentId: globalId('Agent', agent.id), subject: unique('Redis ') } },
         serviceToken,
       )
     ).startSession;
@@ -328,7 +327,7 @@ describe.skipIf(!hasRedisBinary || !hasDatabase)('Redis goes down between two in
     });
     expect(stored.map((event) => event.type)).toEqual(['SESSION_STARTED', ...Array(recorded).fill('MESSAGE_RECORDED')]);
     expect(subscriber.received.map((event) => event.id)).toEqual(
-      stored.map((event) => globalIdOf('SessionEvent', event.id.toString())),
+      stored.map((event) => globalId('SessionEvent', event.id.toString())),
     );
     expect(subscriber.problems).toEqual([]);
     await subscriber.close();

@@ -1,8 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { type App, createApp } from '../src/app.js';
 import { signToken } from '../src/auth/tokens.js';
 import { type Config, loadConfig } from '../src/config.js';
@@ -11,6 +9,7 @@ import type { Logger } from '../src/logger.js';
 import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
+import { connectWs } from './harness/subscriptions.js';
 
 const JWT_SECRET = `logging-test-secret-${unique()}-0123456789`;
 
@@ -145,14 +144,7 @@ async function lineMatching(matches: (line: LogLine) => boolean): Promise<LogLin
 
 describe('subscriptions', () => {
   it('logs a WebSocket subscription when it starts and when it ends, and operations refused on the socket', async () => {
-    const client = createClient({
-      url: url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: false,
-      onNonLazyError: () => {},
-      connectionParams: { authorization: `Bearer ${token}` },
-    });
+    const { client } = connectWs(url, token);
     try {
       let received = 0;
       const stop = client.subscribe(

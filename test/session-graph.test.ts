@@ -137,6 +137,7 @@ describe('who may see what', () => {
     expect(seen.session).toBeNull();
     expect(seen.node).toBeNull();
     const list = await expectData(server.url, SessionPage, { first: 100 }, ownerToken);
+    expect(list.sessions.edges.length).toBeGreaterThan(0);
     expect(list.sessions.edges.every((edge) => edge.node.agent.email === owner.email)).toBe(true);
 
     const adminView = await expectData(server.url, SessionById, { id }, await server.tokenFor(admin.authSubject));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent, Client, SessionStatus, WorkflowStep } from '../src/generated/prisma/client.js';
+import { STEP_ORDER } from '../src/modules/session/workflow.js';
 import type { SessionFilter, SessionOrder } from './generated/graphql.js';
 import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
@@ -51,14 +52,7 @@ const SessionMessages = graphql(`
 `);
 
 const STATUSES: SessionStatus[] = ['ACTIVE', 'PAUSED', 'COMPLETED', 'ARCHIVED'];
-const STEPS: WorkflowStep[] = [
-  'UNDERSTANDING_REQUEST',
-  'SEARCHING_AIRCRAFT',
-  'REQUESTING_QUOTES',
-  'ANALYZING_QUOTES',
-  'PROPOSAL_READY',
-  'PROPOSAL_SENT',
-];
+const STEPS = STEP_ORDER;
 const BROKER_SESSIONS = 24;
 const BULK_SESSIONS = 105;
 const BASE = Date.UTC(2026, 5, 1, 12, 0, 0);

@@ -3,7 +3,6 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -21,6 +20,8 @@ import {
   type ServerProcess,
   startServerProcess,
 } from './harness/services.js';
+import { connectWs } from './harness/subscriptions.js';
+import { globalId } from './harness/workflow.js';
 
 /**
  * SIGTERM under load: requests already being served finish and succeed, subscribers get
@@ -78,8 +79,6 @@ const ActivityFeed = graphql(`
   }
 `);
 
-const globalIdOf = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`).toString('base64');
-
 type Outcome = {
   status: number | 'network-error';
   body: { data?: unknown; errors?: unknown[] } | undefined;
@@ -119,27 +118,14 @@ async function post<T, V>(
 /** A graphql-ws subscription that tells a server `complete` apart from an error or a dropped socket. */
 function wsSubscription<V>(url: string, token: string, document: TypedDocumentNode<unknown, V>, variables: V) {
   const state = { results: 0, errors: [] as string[], completed: false, closeCode: undefined as number | undefined };
-  let closed: (code: number) => void = () => {};
-  const socketClosed = new Promise<number>((resolve) => {
-    closed = resolve;
-  });
   let ended: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     ended = resolve;
   });
-  const client = createClient({
-    url: url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: false,
-    onNonLazyError: () => {},
-    connectionParams: { authorization: `Bearer ${token}` },
-    on: {
-      closed: (event) => {
-        state.closeCode = (event as { code: number }).code;
-        closed(state.closeCode);
-      },
-    },
+  const { client, closed } = connectWs(url, token);
+  const socketClosed = closed.then(({ code }) => {
+    state.closeCode = code;
+    return code;
   });
   client.subscribe(
     { query: print(document), variables: variables as Record<string, unknown> },
@@ -248,7 +234,7 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
           createSessionGraph(provided.database.prisma, agent, { messages: 12, quotes: 4 }),
         ),
       );
-      sessionIds.push(...graphs.map(({ session }) => globalIdOf('ChatSession', session.id)));
+      sessionIds.push(...graphs.map(({ session }) => globalId('ChatSession', session.id)));
     }
     server = await startServerProcess('server', {
       DATABASE_URL: provided.url,

@@ -1,10 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { signToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import type { Agent } from '../src/generated/prisma/client.js';
@@ -12,7 +8,9 @@ import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
 import { expectData } from './harness/graphql.js';
+import { pause, type ServerProcess, startServerProcess } from './harness/services.js';
 import { connectWs, type Subscription, subscribeWs, type WsConnection } from './harness/subscriptions.js';
+import { globalId, uuidOf } from './harness/workflow.js';
 
 /**
  * Two real server processes on one database and one Redis: what a subscriber on
@@ -22,7 +20,6 @@ import { connectWs, type Subscription, subscribeWs, type WsConnection } from './
  */
 const databaseServer = process.env['TEST_DATABASE_URL'];
 const redisUrl = process.env['TEST_REDIS_URL'];
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const JWT_SECRET = randomBytes(32).toString('hex');
 const auth = loadConfig({ NODE_ENV: 'test', JWT_SECRET }).auth;
 
@@ -68,70 +65,6 @@ const ReceiveQuote = graphql(`
   }
 `);
 
-type Instance = {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-};
-
-/** `node --import tsx src/main.ts` with the given environment; resolves once it prints its URL. */
-async function startInstance(name: string, databaseUrl: string): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO_DATA: 'never',
-      JWT_SECRET,
-      SHUTDOWN_TIMEOUT_MS: '3000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not print its URL within 60 s:\n${output}`)), 60_000);
-    const look = () => {
-      const match = /GraphiQL: (\S+)/.exec(output);
-      if (!match?.[1]) return;
-      clearTimeout(timer);
-      child.stdout?.off('data', look);
-      resolve(match[1]);
-    };
-    child.stdout?.on('data', look);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before listening:\n${output}`));
-    });
-  });
-  return { name, child, url, output: () => output, exited };
-}
-
-async function stopInstance(instance: Instance): Promise<number | null> {
-  if (instance.child.exitCode !== null || instance.child.signalCode !== null) return instance.child.exitCode;
-  instance.child.kill('SIGTERM');
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000).unref());
-  const outcome = await Promise.race([instance.exited, timeout]);
-  if (outcome === 'timeout') {
-    instance.child.kill('SIGKILL');
-    throw new Error(`${instance.name} did not exit within 15 s of SIGTERM:\n${instance.output()}`);
-  }
-  return outcome;
-}
-
 /**
  * Receipt times next to the results: the harness appends each result to `results`,
  * so stamping each append records when it arrived without a second client.
@@ -152,9 +85,6 @@ const eventNumber = (globalId: string | undefined) =>
       .toString()
       .split(':')[1] ?? '-1',
   );
-const globalIdOf = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`).toString('base64');
-const uuidOf = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1] ?? '';
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentile(values: number[], fraction: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -163,8 +93,8 @@ function percentile(values: number[], fraction: number): number {
 
 describe.skipIf(!databaseServer || !redisUrl)('two instances behind one Redis', () => {
   let database: TestDatabase;
-  let instanceA: Instance;
-  let instanceB: Instance;
+  let instanceA: ServerProcess;
+  let instanceB: ServerProcess;
   let agent: Agent;
   let agentToken: string;
   let adminToken: string;
@@ -179,17 +109,22 @@ describe.skipIf(!databaseServer || !redisUrl)('two instances behind one Redis', 
     agentToken = await signToken(auth, { subject: agent.authSubject });
     adminToken = await signToken(auth, { subject: admin.authSubject });
     // Started together, as a rolling deploy would: both run the (no-op) migration step at once.
-    [instanceA, instanceB] = await Promise.all([startInstance('A', database.url), startInstance('B', database.url)]);
+    const environment = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl as string,
+      JWT_SECRET,
+      SHUTDOWN_TIMEOUT_MS: '3000',
+    };
+    [instanceA, instanceB] = await Promise.all([
+      startServerProcess('A', environment),
+      startServerProcess('B', environment),
+    ]);
   });
 
   afterAll(async () => {
     await connectionA?.client.dispose();
     await connectionB?.client.dispose();
-    for (const instance of [instanceA, instanceB]) {
-      if (instance && instance.child.exitCode === null && instance.child.signalCode === null) {
-        await stopInstance(instance).catch(() => instance.child.kill('SIGKILL'));
-      }
-    }
+    for (const instance of [instanceA, instanceB]) await instance?.stop().catch(() => instance.child.kill('SIGKILL'));
     await database?.drop();
   });
 
@@ -271,10 +206,10 @@ describe.skipIf(!databaseServer || !redisUrl)('two instances behind one Redis', 
       where: { id: { gt: baseline } },
       orderBy: { id: 'asc' },
     });
-    const expectedFeed = stored.map((event) => globalIdOf('SessionEvent', event.id.toString()));
+    const expectedFeed = stored.map((event) => globalId('SessionEvent', event.id.toString()));
     const expectedSession = stored
       .filter((event) => event.sessionId === uuidOf(watched))
-      .map((event) => globalIdOf('SessionEvent', event.id.toString()));
+      .map((event) => globalId('SessionEvent', event.id.toString()));
     expect(stored.length).toBeGreaterThanOrEqual(50 + 5 + 20 + 2);
 
     const after = (stream: Subscription<unknown>, field: 'activityFeed' | 'sessionEvents') =>
@@ -332,28 +267,14 @@ describe.skipIf(!databaseServer || !redisUrl)('two instances behind one Redis', 
   });
 
   it('drains on SIGTERM: subscriptions on A complete cleanly and both processes exit 0', async () => {
-    // Its own client: the harness's non-lazy client would print the expected 1001 close as an error.
-    let closedWith: (event: { code: number }) => void = () => {};
-    const closed = new Promise<{ code: number }>((resolve) => {
-      closedWith = resolve;
-    });
-    const client = createClient({
-      url: instanceA.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: false,
-      connectionParams: { authorization: `Bearer ${adminToken}` },
-      onNonLazyError: () => {},
-      on: { closed: (event) => closedWith(event as { code: number }) },
-    });
-    const connection: WsConnection = { client, closed: closed as WsConnection['closed'] };
+    const connection = connectWs(instanceA.url, adminToken);
     const feed = subscribeWs(connection, FeedEvents, {});
     await pause(300);
-    const codeA = await stopInstance(instanceA);
+    const { code: codeA } = await instanceA.stop();
     await feed.completed;
     expect(feed.results.filter((result) => result.errors)).toEqual([]);
     expect((await connection.closed).code).toBe(1001);
-    const codeB = await stopInstance(instanceB);
+    const { code: codeB } = await instanceB.stop();
     expect({ codeA, codeB }, `A:\n${instanceA.output()}\nB:\n${instanceB.output()}`).toEqual({ codeA: 0, codeB: 0 });
   });
 });

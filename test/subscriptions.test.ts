@@ -297,6 +297,8 @@ describe('shutdown', () => {
     await own.stop();
     await Promise.all([wsStream.completed, sse.completed]);
     expect(wsStream.results.filter((result) => result.errors)).toEqual([]);
+    expect(sse.sawComplete(), 'the SSE stream ended with `event: complete`, not a dropped connection').toBe(true);
+    expect(sse.results.filter((result) => result.errors)).toEqual([]);
     const result = await execute(own.url, '{ viewer { id } }', undefined, token).catch((error: Error) => error);
     expect(result).toBeInstanceOf(Error);
   });

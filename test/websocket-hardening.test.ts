@@ -325,13 +325,15 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])('shutdown (PostgreSQL)', () =
     await locker.query('LOCK TABLE proposals IN ACCESS EXCLUSIVE MODE');
     try {
       await say(own, session.id, 'resolved during shutdown');
-      for (let waited = 0; waited < 5_000; waited += 50) {
+      let waiting = 0;
+      for (let waited = 0; waited < 5_000 && waiting === 0; waited += 50) {
         const rows = await database.prisma.$queryRawUnsafe<{ waiting: bigint }[]>(
           "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
         );
-        if (Number(rows[0]?.waiting ?? 0) > 0) break;
-        await pause(50);
+        waiting = Number(rows[0]?.waiting ?? 0);
+        if (waiting === 0) await pause(50);
       }
+      expect(waiting, 'the event is being resolved (blocked on the lock) when shutdown starts').toBeGreaterThan(0);
       const stopped = own.stop();
       await pause(500);
       await locker.query('COMMIT');

@@ -88,8 +88,6 @@ let server: TestServer;
 let agent: Agent;
 let agentToken: string;
 let serviceToken: string;
-/** Every session a race touched and the events they must hold: their ids are checked together at the end. */
-const raced = { sessions: [] as string[], events: 0 };
 
 beforeAll(async () => {
   database = await createTestDatabase({ poolSize: 10 });
@@ -145,8 +143,6 @@ async function sessionRequestingQuotes() {
     session: { currentStep: 'REQUESTING_QUOTES' },
   });
   // Started, trip captured, step changed, trip linked, step changed.
-  raced.sessions.push(rawId(sessionId));
-  raced.events += 5;
   return { sessionId, uuid: rawId(sessionId) };
 }
 
@@ -214,7 +210,6 @@ describe('concurrent receiveQuote', () => {
       select: { data: true },
     });
     expect(new Set(quoteIds.map((event) => (event.data as { quoteId: string }).quoteId)).size).toBe(200);
-    raced.events += 200 + 1;
   });
 
   it('records one quote delivered 200 times at once as one quote, counted once, and answers every delivery', async () => {
@@ -250,7 +245,6 @@ describe('concurrent receiveQuote', () => {
     expect(await eventCount(uuid, 'QUOTE_RECEIVED')).toBe(1);
     expect(await eventCount(uuid, 'QUOTE_UPDATED')).toBe(0);
     expect(await eventCount(uuid, 'STEP_CHANGED')).toBe(3);
-    raced.events += 1 + 1;
   });
 });
 
@@ -281,7 +275,6 @@ describe('concurrent recordMessage', () => {
     expect(session.conversation.messages.totalCount).toBe(100);
     expect(session.version).toBe(3 + 100);
     expect(await eventCount(uuid, 'MESSAGE_RECORDED')).toBe(100);
-    raced.events += 100;
   });
 });
 
@@ -290,9 +283,7 @@ describe('concurrent generateProposal', () => {
     const graphs = [];
     for (let index = 0; index < 20; index++)
       graphs.push(await createSessionGraph(database.prisma, agent, { withProposal: false, quotes: 1, messages: 0 }));
-    raced.sessions.push(...graphs.map((graph) => graph.session.id));
     // The factory writes SESSION_STARTED; generating adds PROPOSAL_GENERATED and a step change.
-    raced.events += 20 * 3;
 
     const results = await Promise.all(
       graphs.map((graph) =>
@@ -348,21 +339,6 @@ describe('concurrent startSession', () => {
     expect(open).toHaveLength(1);
     expect(await database.prisma.chatSession.count({ where: { conversationId: conversation.id } })).toBe(1);
     const [session] = open;
-    raced.sessions.push(session?.id ?? '');
     expect(await eventCount(session?.id ?? '', 'SESSION_STARTED')).toBe(1);
-    raced.events += 1;
-  });
-});
-
-describe('the event log after the races', () => {
-  it('gives every event its own id', async () => {
-    const events = await database.prisma.sessionEvent.findMany({
-      where: { sessionId: { in: raced.sessions } },
-      select: { id: true },
-    });
-    // Each race asserts its own exact event counts; a race that failed part-way may have left more.
-    expect(raced.events).toBeGreaterThan(0);
-    expect(events.length).toBeGreaterThanOrEqual(raced.events);
-    expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
   });
 });

@@ -9,37 +9,42 @@ const UNAVAILABLE_TEXT =
 
 const TIMED_OUT_TEXT = /57014|canceling statement due to statement timeout/i;
 
-/** A statement cancelled by statement_timeout: the database is up but the query took too long. */
-export function isStatementTimeout(error: unknown, depth = 0): boolean {
+type ErrorLike = {
+  code?: unknown;
+  message?: unknown;
+  name?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+};
+
+/** Whether `test` holds for the error or for what it wraps (its cause, the driver adapter's error). */
+function anyInChain(error: unknown, test: (candidate: ErrorLike) => boolean, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 5) return false;
-  const candidate = error as {
-    code?: unknown;
-    message?: unknown;
-    cause?: unknown;
-    meta?: { driverAdapterError?: unknown };
-  };
-  if (typeof candidate.message === 'string' && TIMED_OUT_TEXT.test(candidate.message)) return true;
-  if (typeof candidate.code === 'string' && TIMED_OUT_TEXT.test(candidate.code)) return true;
+  const candidate = error as ErrorLike;
   return (
-    isStatementTimeout(candidate.cause, depth + 1) || isStatementTimeout(candidate.meta?.driverAdapterError, depth + 1)
+    test(candidate) ||
+    anyInChain(candidate.cause, test, depth + 1) ||
+    anyInChain(candidate.meta?.driverAdapterError, test, depth + 1)
   );
 }
 
-export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
-  if (!error || typeof error !== 'object' || depth > 5) return false;
-  const candidate = error as {
-    code?: unknown;
-    message?: unknown;
-    cause?: unknown;
-    meta?: { driverAdapterError?: unknown };
-    name?: unknown;
-  };
-  if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
-  if (candidate.name === 'PrismaClientInitializationError') return true;
-  if (typeof candidate.message === 'string' && UNAVAILABLE_TEXT.test(candidate.message)) return true;
-  if (typeof candidate.code === 'string' && UNAVAILABLE_TEXT.test(candidate.code)) return true;
-  return (
-    isDatabaseUnavailable(candidate.cause, depth + 1) ||
-    isDatabaseUnavailable(candidate.meta?.driverAdapterError, depth + 1)
+const matches = (pattern: RegExp, value: unknown) => typeof value === 'string' && pattern.test(value);
+
+/** A statement cancelled by statement_timeout: the database is up but the query took too long. */
+export function isStatementTimeout(error: unknown): boolean {
+  return anyInChain(
+    error,
+    (candidate) => matches(TIMED_OUT_TEXT, candidate.message) || matches(TIMED_OUT_TEXT, candidate.code),
+  );
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return anyInChain(
+    error,
+    (candidate) =>
+      (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) ||
+      candidate.name === 'PrismaClientInitializationError' ||
+      matches(UNAVAILABLE_TEXT, candidate.message) ||
+      matches(UNAVAILABLE_TEXT, candidate.code),
   );
 }

@@ -1,10 +1,8 @@
 import { GraphQLError } from 'graphql';
-import { isBigintId } from './global-ids.js';
+import { isBigintId, UUID } from './global-ids.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type ConnectionArgs = { first?: number | null; last?: number | null; after?: string | null; before?: string | null };
 

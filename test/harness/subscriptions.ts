@@ -108,9 +108,11 @@ export async function subscribeSse<TData, TVariables>(
   token: string | undefined,
   document: TypedDocumentNode<TData, TVariables>,
   variables: TVariables,
-): Promise<Subscription<TData> & { status: number }> {
+): Promise<Subscription<TData> & { status: number; sawComplete(): boolean }> {
   const collected = collector<TData>();
   const abort = new AbortController();
+  // `completed` also resolves when the stream merely drops; this tells a clean end apart.
+  let sawComplete = false;
   const response = await fetch(url, {
     method: 'POST',
     signal: abort.signal,
@@ -136,8 +138,10 @@ export async function subscribeSse<TData, TVariables>(
             .filter((line) => line.startsWith('data:'))
             .map((line) => line.slice(5).trim())
             .join('\n');
-          if (message.includes('event: complete')) collected.finish();
-          else if (data) collected.add(JSON.parse(data) as ExecutionResult<TData>);
+          if (message.includes('event: complete')) {
+            sawComplete = true;
+            collected.finish();
+          } else if (data) collected.add(JSON.parse(data) as ExecutionResult<TData>);
           boundary = pending.indexOf('\n\n');
         }
       }
@@ -152,6 +156,7 @@ export async function subscribeSse<TData, TVariables>(
     results: collected.results,
     waitFor: collected.waitFor,
     completed: collected.completed,
+    sawComplete: () => sawComplete,
     close: async () => abort.abort(),
   };
 }

@@ -14,14 +14,19 @@ export type RateLimiter = {
 /** Fixed one-minute windows in this process only (single instance, or no Redis). */
 export function memoryRateLimiter(): RateLimiter {
   const windows = new Map<string, { start: number; count: number }>();
+  let sweptFor = -1;
   return {
     async hit(key, limit) {
       const now = Date.now();
       const start = now - (now % WINDOW_MS);
       const window = windows.get(key);
       if (!window || window.start !== start) {
-        // Drop finished windows as we go so the map cannot grow without bound.
-        if (windows.size > 10_000) for (const [name, old] of windows) if (old.start !== start) windows.delete(name);
+        // Drop finished windows once per window, so the map cannot grow without bound
+        // and a busy minute does not rescan it on every new key.
+        if (windows.size > 10_000 && sweptFor !== start) {
+          sweptFor = start;
+          for (const [name, old] of windows) if (old.start !== start) windows.delete(name);
+        }
         windows.set(key, { start, count: 1 });
         return undefined;
       }

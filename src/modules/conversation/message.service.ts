@@ -5,14 +5,13 @@ import { SenderType } from '../../generated/prisma/enums.js';
 import { ValidationError } from '../errors.js';
 import {
   actorIdOf,
-  actorOf,
   lockSession,
   runChange,
   settleAfter,
   touched,
   transitionEvents,
+  transitionOf,
 } from '../session/session-transaction.js';
-import { transition } from '../session/workflow.js';
 import { externalId, parseInput, text } from '../validation.js';
 
 const recordMessageSchema = z.object({
@@ -44,7 +43,7 @@ export async function recordMessage(prisma: PrismaClient, viewer: Viewer, raw: R
         return { result: { session, message: known, created: false }, events: [] };
       }
     }
-    const moved = transition({ status: session.status, step: session.currentStep }, 'RECORD_MESSAGE', actorOf(viewer));
+    const moved = transitionOf(session, 'RECORD_MESSAGE', viewer);
     const next = await settleAfter(tx, session, moved);
     const sentAt = input.sentAt ?? new Date();
     const message = await tx.message.create({

@@ -2,17 +2,18 @@ import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { UNSELECTABLE } from '../quote/quote.service.js';
 import {
   actorIdOf,
-  actorOf,
   lockSession,
   runChange,
   type Tx,
   touched,
   transitionEvents,
+  transitionOf,
 } from '../session/session-transaction.js';
-import { transition } from '../session/workflow.js';
 import { email, parseInput, percent, text } from '../validation.js';
+import { formatProposalNumber } from './proposal-number.js';
 
 const generateSchema = z.object({
   sessionId: z.string(),
@@ -33,18 +34,15 @@ export async function generateProposal(prisma: PrismaClient, viewer: Viewer, raw
   const input = parseInput(generateSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const next = transition(
-      { status: session.status, step: session.currentStep },
-      'GENERATE_PROPOSAL',
-      actorOf(viewer),
-    );
+    const next = transitionOf(session, 'GENERATE_PROPOSAL', viewer);
     const quoteId = input.quoteId ?? session.primaryQuoteId;
     if (!quoteId) throw ValidationError.of('quoteId', 'select a primary quote first, or name the quote');
-    const quote = await tx.quote.findUnique({ where: { id: quoteId }, include: { request: true } });
+    const quote = await tx.quote.findUnique({
+      where: { id: quoteId },
+      include: { request: { select: { clientId: true } } },
+    });
     if (!quote || quote.requestId !== session.requestId) throw new NotFoundError('Quote', quoteId);
-    if (quote.status === 'DECLINED' || quote.status === 'EXPIRED' || quote.status === 'WITHDRAWN') {
-      throw ValidationError.of('quoteId', `the quote is ${quote.status}`);
-    }
+    if (UNSELECTABLE.includes(quote.status)) throw ValidationError.of('quoteId', `the quote is ${quote.status}`);
     const margin = new Prisma.Decimal(input.marginPercent);
     const total = quote.totalPrice.mul(margin.div(100).add(1)).toDecimalPlaces(2, Prisma.Decimal.ROUND_HALF_UP);
     if (total.greaterThan('9999999999.99')) throw ValidationError.of('marginPercent', 'makes the total too large');
@@ -87,8 +85,8 @@ export async function generateProposal(prisma: PrismaClient, viewer: Viewer, raw
 
 async function nextProposalNumber(tx: Tx): Promise<string> {
   const [row] = await tx.$queryRaw<Array<{ value: bigint }>>`SELECT nextval('proposal_number_seq') AS value`;
-  const year = new Date().getUTCFullYear();
-  return `PROP-${year}-${String(row?.value).padStart(6, '0')}`;
+  if (row === undefined) throw new Error('proposal_number_seq returned no value');
+  return formatProposalNumber(new Date().getUTCFullYear(), row.value);
 }
 
 const sendSchema = z.object({
@@ -103,7 +101,7 @@ export async function sendProposal(prisma: PrismaClient, viewer: Viewer, raw: Se
   const input = parseInput(sendSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const next = transition({ status: session.status, step: session.currentStep }, 'SEND_PROPOSAL', actorOf(viewer));
+    const next = transitionOf(session, 'SEND_PROPOSAL', viewer);
     if (!session.proposalId) throw ValidationError.of('sessionId', 'the session has no proposal to send');
     const current = await tx.proposal.findUniqueOrThrow({
       where: { id: session.proposalId },

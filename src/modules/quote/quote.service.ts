@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
-import { ownerScope } from '../../auth/viewer.js';
 import { type ChatSession, Prisma, type PrismaClient, type Quote } from '../../generated/prisma/client.js';
 import type { QuoteStatus } from '../../generated/prisma/enums.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import {
   actorIdOf,
-  actorOf,
   type EventDraft,
   lockAvinodeTrip,
   lockSession,
@@ -14,9 +12,10 @@ import {
   type Tx,
   touched,
   transitionEvents,
+  transitionOf,
 } from '../session/session-transaction.js';
-import { transition } from '../session/workflow.js';
 import { currencyCode, externalId, money, parseInput, text } from '../validation.js';
+import { ownedBy } from '../visibility.js';
 
 const receiveSchema = z
   .object({
@@ -54,8 +53,8 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
     const requestId = sessions[0]?.requestId;
     if (!requestId)
       throw ValidationError.of('sessionId', 'the session has no trip request yet; capture it before quotes arrive');
-    for (const session of sessions)
-      transition({ status: session.status, step: session.currentStep }, 'RECEIVE_QUOTE', actorOf(viewer));
+    // Refused for every session before anything is written; a new quote moves them so.
+    const moves = new Map(sessions.map((session) => [session.id, transitionOf(session, 'RECEIVE_QUOTE', viewer)]));
 
     // Operators are reference data that quotes only add to: look up, create when new. (Prisma's
     // upsert with nothing to update takes three statements; two deliveries creating the same
@@ -88,9 +87,7 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
     const updatedSessions: ChatSession[] = [];
     // Only sessions on the quote's trip request count it, so counters always equal rows.
     for (const session of sessions.filter((candidate) => candidate.requestId === requestId)) {
-      const next = known
-        ? { status: session.status, step: session.currentStep }
-        : transition({ status: session.status, step: session.currentStep }, 'RECEIVE_QUOTE', actorOf(viewer));
+      const next = (!known && moves.get(session.id)) || { status: session.status, step: session.currentStep };
       updatedSessions.push(
         await tx.chatSession.update({
           where: { id: session.id },
@@ -159,8 +156,7 @@ async function lockTargets(
   }
   const tripId = input.avinodeTripId as string;
   await lockAvinodeTrip(tx, tripId);
-  const owner = ownerScope(viewer);
-  const visible = { avinodeTripId: tripId, ...(owner ? { agentId: owner } : {}) };
+  const visible = { avinodeTripId: tripId, ...ownedBy(viewer) };
   let targets = await tx.chatSession.findMany({
     where: { ...visible, status: { in: ['ACTIVE', 'PAUSED'] } },
     orderBy: { id: 'asc' },
@@ -183,14 +179,15 @@ const selectSchema = z.object({
 });
 export type SelectPrimaryQuoteInput = z.input<typeof selectSchema>;
 
-const UNSELECTABLE: QuoteStatus[] = ['DECLINED', 'EXPIRED', 'WITHDRAWN'];
+/** Quotes the operator took back or the broker turned down: no proposal is built on them. */
+export const UNSELECTABLE: QuoteStatus[] = ['DECLINED', 'EXPIRED', 'WITHDRAWN'];
 
 /** The quote the broker will build the proposal on; it becomes SHORTLISTED. */
 export async function selectPrimaryQuote(prisma: PrismaClient, viewer: Viewer, raw: SelectPrimaryQuoteInput) {
   const input = parseInput(selectSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    transition({ status: session.status, step: session.currentStep }, 'SELECT_PRIMARY_QUOTE', actorOf(viewer));
+    transitionOf(session, 'SELECT_PRIMARY_QUOTE', viewer);
     const quote = await tx.quote.findUnique({ where: { id: input.quoteId } });
     if (!quote || quote.requestId !== session.requestId) throw new NotFoundError('Quote', input.quoteId);
     if (UNSELECTABLE.includes(quote.status))

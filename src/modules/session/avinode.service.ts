@@ -13,6 +13,7 @@ import {
   type Tx,
   touched,
   transitionEvents,
+  transitionOf,
 } from './session-transaction.js';
 import { allowedActions, transition } from './workflow.js';
 
@@ -139,7 +140,7 @@ export async function recordRfqsSent(prisma: PrismaClient, viewer: Viewer, raw: 
   const input = parseInput(rfqsSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    transition({ status: session.status, step: session.currentStep }, 'RECORD_RFQS_SENT', actorOf(viewer));
+    transitionOf(session, 'RECORD_RFQS_SENT', viewer);
     const updated = await tx.chatSession.update({
       where: { id: session.id },
       data: {

@@ -5,15 +5,14 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { parseInput, text } from '../validation.js';
 import {
   actorIdOf,
-  actorOf,
   type EventDraft,
   lockSession,
   runChange,
   settleAfter,
   touched,
   transitionEvents,
+  transitionOf,
 } from './session-transaction.js';
-import { transition } from './workflow.js';
 
 export type StartSessionInput = {
   conversationId?: string | null;
@@ -87,7 +86,7 @@ export async function changeStatus(
   const { reason } = parseInput(z.object({ reason: text(500).nullish() }), { reason: input.reason });
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const moved = transition({ status: session.status, step: session.currentStep }, action, actorOf(viewer));
+    const moved = transitionOf(session, action, viewer);
     const next = await settleAfter(tx, session, moved);
     const endsNow = (next.status === 'COMPLETED' || next.status === 'ARCHIVED') && !session.endedAt;
     const updated = await tx.chatSession.update({

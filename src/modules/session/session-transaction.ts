@@ -3,7 +3,7 @@ import { ownerScope } from '../../auth/viewer.js';
 import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
 import { claimCommit, deadlinePassed, RequestDeadlinePassed } from '../../request-deadline.js';
 import { NotFoundError, StaleVersionError } from '../errors.js';
-import { type Actor, type SessionState, settle } from './workflow.js';
+import { type Actor, type SessionState, settle, transition, type WorkflowAction } from './workflow.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -64,7 +64,9 @@ async function appendEvents(tx: Tx, drafts: EventDraft[], actorId: string): Prom
   if (drafts.length === 0) return [];
   // Each event keeps where its session stands once this transaction's changes are made,
   // so activity filters give every reader, live or resuming, on any instance, the same
-  // answer. Read before the stream lock, to keep the serialised tail short.
+  // answer. Read here, before the stream lock, to keep the serialised tail short; the
+  // session_events_fill_session_state trigger does the same for writers outside the app
+  // (the demo seed, fixtures), so only the trigger's NULL check runs under the lock.
   const sessions = await tx.chatSession.findMany({
     where: { id: { in: [...new Set(drafts.map((draft) => draft.sessionId))] } },
     select: { id: true, status: true, currentStep: true, version: true },
@@ -84,6 +86,15 @@ async function appendEvents(tx: Tx, drafts: EventDraft[], actorId: string): Prom
   });
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_STREAM_LOCK})`;
   return tx.sessionEvent.createManyAndReturn({ data });
+}
+
+/** `transition` (workflow.ts) for a session row, acted on by this viewer. */
+export function transitionOf(
+  session: Pick<ChatSession, 'status' | 'currentStep'>,
+  action: WorkflowAction,
+  viewer: Viewer,
+): SessionState {
+  return transition({ status: session.status, step: session.currentStep }, action, actorOf(viewer));
 }
 
 export function actorOf(viewer: Viewer): Actor {

@@ -5,13 +5,12 @@ import { TripType } from '../../generated/prisma/enums.js';
 import { NotFoundError } from '../errors.js';
 import {
   actorIdOf,
-  actorOf,
   lockSession,
   runChange,
   touched,
   transitionEvents,
+  transitionOf,
 } from '../session/session-transaction.js';
-import { transition } from '../session/workflow.js';
 import { currencyCode, icaoAirport, money, parseInput, text } from '../validation.js';
 
 const legSchema = z
@@ -82,11 +81,7 @@ export async function captureTripRequest(prisma: PrismaClient, viewer: Viewer, r
   const input = parseInput(captureSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const next = transition(
-      { status: session.status, step: session.currentStep },
-      'CAPTURE_TRIP_REQUEST',
-      actorOf(viewer),
-    );
+    const next = transitionOf(session, 'CAPTURE_TRIP_REQUEST', viewer);
     if (input.clientId) {
       const client = await tx.client.findUnique({ where: { id: input.clientId } });
       if (!client || client.agentId !== session.agentId) throw new NotFoundError('Client', input.clientId);
