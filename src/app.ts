@@ -19,6 +19,7 @@ import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
 import { EventStream } from './modules/activity/event-stream.js';
 import { createAppPubSub, type PubSub } from './pubsub.js';
+import { chatSessionsRestPlugin } from './rest/chat-sessions.route.js';
 import { serveWebSockets } from './websocket.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -100,6 +101,7 @@ export async function createApp({
       : false,
     plugins: [
       readinessPlugin(database),
+      chatSessionsRestPlugin({ contextOf: contextFactory, limits: config.limits, limiter, logger }),
       observabilityPlugin(logger),
       ...(config.trustedDocumentsManifest ? [trustedDocumentsPlugin(config.trustedDocumentsManifest)] : []),
       ...productionPlugins(config),

@@ -1,5 +1,7 @@
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
+import type { Viewer } from '../../auth/viewer.js';
 import type { LimitsConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { Context } from '../context.js';
@@ -63,25 +65,34 @@ export function redisRateLimiter(redis: Redis, logger: Logger, fallback = memory
   };
 }
 
-/** Per viewer: agents and admins share one limit, integrations (service tokens) have their own. */
+/**
+ * Counts one operation for the viewer and answers the refusal when it is over its
+ * limit. Per viewer: agents and admins share one limit, integrations (service
+ * tokens) have their own. GraphQL and the REST route count against the same budget.
+ */
+export async function rateLimitRefusal(
+  limits: LimitsConfig,
+  limiter: RateLimiter,
+  viewer: Viewer,
+): Promise<GraphQLError | undefined> {
+  const [key, limit] =
+    viewer.kind === 'service'
+      ? [`service:${viewer.subject}`, limits.serviceRatePerMinute]
+      : [`agent:${viewer.agent.id}`, limits.ratePerMinute];
+  if (limit === 0) return undefined;
+  const retryAfter = await limiter.hit(key, limit);
+  if (retryAfter === undefined) return undefined;
+  return createGraphQLError(`Rate limit of ${limit} operations per minute exceeded; retry in ${retryAfter} s.`, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: retryAfter,
+      http: { status: 429, headers: { 'Retry-After': String(retryAfter) } },
+    },
+  });
+}
+
 export function rateLimitPlugin(limits: LimitsConfig, limiter: RateLimiter): Plugin<Context> {
-  const check = async (context: Context) => {
-    const { viewer } = context;
-    const [key, limit] =
-      viewer.kind === 'service'
-        ? [`service:${viewer.subject}`, limits.serviceRatePerMinute]
-        : [`agent:${viewer.agent.id}`, limits.ratePerMinute];
-    if (limit === 0) return undefined;
-    const retryAfter = await limiter.hit(key, limit);
-    if (retryAfter === undefined) return undefined;
-    return createGraphQLError(`Rate limit of ${limit} operations per minute exceeded; retry in ${retryAfter} s.`, {
-      extensions: {
-        code: 'RATE_LIMITED',
-        retryAfterSeconds: retryAfter,
-        http: { status: 429, headers: { 'Retry-After': String(retryAfter) } },
-      },
-    });
-  };
+  const check = (context: Context) => rateLimitRefusal(limits, limiter, context.viewer);
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const refusal = await check(args.contextValue as Context);
