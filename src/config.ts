@@ -28,6 +28,7 @@ const environmentSchema = z.object({
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
   JWT_ROLE_CLAIM: z.string().default('role'),
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   // Query limits: defaults leave every documented query ample headroom.
@@ -85,6 +86,10 @@ export type AuthConfig = {
   roleClaim: string;
   /** True when the development secret is in use: GraphiQL then gets a ready token. */
   usesDevelopmentSecret: boolean;
+  /** Production: a token without `exp` is refused. */
+  requireExpiry: boolean;
+  /** Tokens valid for longer than this (from `iat`, or from now) are refused; undefined: no limit. */
+  maxLifetimeSeconds: number | undefined;
 };
 
 export type Config = {
@@ -106,6 +111,14 @@ export type Config = {
   /** How often each instance re-reads the event log even without a pub/sub poke. */
   eventPollIntervalMs: number;
 };
+
+/** Production accepts tokens valid for a day unless told otherwise; 0 turns the limit off. */
+const PRODUCTION_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+
+function maxTokenLifetime(setting: number | undefined, isProduction: boolean): number | undefined {
+  const seconds = setting ?? (isProduction ? PRODUCTION_MAX_TOKEN_LIFETIME_SECONDS : 0);
+  return seconds === 0 ? undefined : seconds;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -156,6 +169,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       audience: env.JWT_AUDIENCE,
       roleClaim: env.JWT_ROLE_CLAIM,
       usesDevelopmentSecret,
+      requireExpiry: isProduction,
+      maxLifetimeSeconds: maxTokenLifetime(env.JWT_MAX_LIFETIME_SECONDS, isProduction),
     },
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -16,6 +16,11 @@ const SERVICE_ROLES = new Set(['service', 'service_role']);
 
 export type TokenVerifier = (token: string) => Promise<TokenClaims>;
 
+/** Clocks of the identity provider and this server may disagree by this much. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+/** Longer than any identity provider's subject; the column it is looked up in is text. */
+const MAX_SUBJECT_LENGTH = 255;
+
 /**
  * Verifies Bearer JWTs with an HS256 secret or a JWKS URL, with issuer and audience
  * from configuration, so Supabase Auth, Clerk, Auth0 and the like work unchanged.
@@ -25,25 +30,59 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     ? createRemoteJWKSet(new URL(config.jwksUrl))
     : new TextEncoder().encode(requireSecret(config));
   const algorithms = config.jwksUrl ? ['RS256', 'ES256', 'EdDSA', 'PS256'] : ['HS256'];
+  const verifyOptions = {
+    algorithms,
+    issuer: config.issuer,
+    audience: config.audience,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+  };
 
   return async (token) => {
     let payload: JWTPayload;
     try {
       const verified =
         key instanceof Uint8Array
-          ? await jwtVerify(token, key, { algorithms, issuer: config.issuer, audience: config.audience })
-          : await jwtVerify(token, key, { algorithms, issuer: config.issuer, audience: config.audience });
+          ? await jwtVerify(token, key, verifyOptions)
+          : await jwtVerify(token, key, verifyOptions);
       payload = verified.payload;
     } catch (error) {
       throw new InvalidTokenError(`Invalid token: ${(error as Error).message}`);
     }
-    if (!payload.sub) throw new InvalidTokenError('Invalid token: it has no subject (sub).');
-    const role = payload[config.roleClaim];
-    return {
-      subject: payload.sub,
-      isService: typeof role === 'string' && SERVICE_ROLES.has(role),
-      expiresAt: payload.exp === undefined ? undefined : new Date(payload.exp * 1000),
-    };
+    return claimsOf(payload, config);
+  };
+}
+
+/**
+ * A signature proves who wrote a token, not that its claims have the right shape:
+ * jose checks `exp`, `nbf`, `iat`, `iss` and `aud`, but a `sub` that is an object
+ * would reach the database as a query operator. Every claim the server reads is
+ * checked here, and the lifetime rules of production apply.
+ */
+function claimsOf(payload: JWTPayload, config: AuthConfig): TokenClaims {
+  const { sub, exp, iat } = payload;
+  if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUBJECT_LENGTH) {
+    throw new InvalidTokenError(
+      `Invalid token: "sub" must be a non-empty string of at most ${MAX_SUBJECT_LENGTH} characters.`,
+    );
+  }
+  const now = Math.floor(Date.now() / 1000);
+  if (config.requireExpiry && exp === undefined) throw new InvalidTokenError('Invalid token: it has no expiry (exp).');
+  if (iat !== undefined && iat > now + CLOCK_TOLERANCE_SECONDS) {
+    throw new InvalidTokenError('Invalid token: it was issued in the future (iat).');
+  }
+  if (config.maxLifetimeSeconds !== undefined && exp !== undefined) {
+    const lifetime = exp - Math.min(iat ?? now, now);
+    if (lifetime > config.maxLifetimeSeconds + CLOCK_TOLERANCE_SECONDS) {
+      throw new InvalidTokenError(
+        `Invalid token: it is valid for longer than the ${config.maxLifetimeSeconds} s this server accepts.`,
+      );
+    }
+  }
+  const role = payload[config.roleClaim];
+  return {
+    subject: sub,
+    isService: typeof role === 'string' && SERVICE_ROLES.has(role),
+    expiresAt: exp === undefined ? undefined : new Date(exp * 1000),
   };
 }
 
