@@ -8,6 +8,18 @@ import {
 } from '../modules/errors.js';
 import { SessionStatusEnum, WorkflowActionEnum, WorkflowStepEnum } from '../modules/session/session.enums.js';
 import { builder } from './builder.js';
+import { ERROR_CODES } from './error-codes.js';
+
+export const ErrorCodeEnum = builder.enumType('ErrorCode', {
+  description:
+    'Every code the server answers with: `Error.code` of the typed errors in mutation results, and `extensions.code` of GraphQL errors. New codes may be added; treat an unknown one as a failure you cannot act on.',
+  values: Object.fromEntries(
+    Object.entries(ERROR_CODES).map(([code, { description, ...rest }]) => [
+      code,
+      { description: 'http' in rest ? `HTTP ${rest.http}. ${description}` : description },
+    ]),
+  ),
+});
 
 /**
  * Domain errors as schema types: every mutation's result is a union of its payload
@@ -17,7 +29,10 @@ export const ErrorInterface = builder.interfaceRef<DomainError>('Error').impleme
   description: 'A failure the client can act on. Unexpected failures are GraphQL errors, masked.',
   fields: (t) => ({
     message: t.exposeString('message'),
-    code: t.exposeString('code', { description: 'Stable, machine-readable.' }),
+    code: t.expose('code', {
+      type: ErrorCodeEnum,
+      description: 'Stable and machine-readable: branch on this, not on the message.',
+    }),
   }),
 });
 

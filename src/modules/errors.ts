@@ -1,4 +1,5 @@
 import type { SessionStatus, WorkflowStep } from '../generated/prisma/enums.js';
+import type { ErrorCode } from '../graphql/error-codes.js';
 import type { WorkflowAction } from './session/workflow.js';
 
 /**
@@ -7,7 +8,7 @@ import type { WorkflowAction } from './session/workflow.js';
  * branch on `__typename` instead of parsing strings. Anything else is masked.
  */
 export abstract class DomainError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
 }
 
 export class NotFoundError extends DomainError {
