@@ -18,6 +18,11 @@ import { trustedDocumentsPlugin } from './graphql/plugins/trusted-documents.js';
 import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
 import { EventStream } from './modules/activity/event-stream.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { type MetricsServer, metricsEndpointPlugin, serveMetrics } from './observability/metrics-endpoint.js';
+import { countingRefusals, createOperationMetrics } from './observability/operation-metrics.js';
+import { phaseMetricsPlugin } from './observability/phase-metrics.js';
+import { registerDatabasePoolMetrics, registerEventStreamMetrics } from './observability/runtime-metrics.js';
 import { createAppPubSub, type PubSub } from './pubsub.js';
 import { chatSessionsRestPlugin } from './rest/chat-sessions.route.js';
 import { serveWebSockets } from './websocket.js';
@@ -31,6 +36,10 @@ const READY_TIMEOUT_MS = 2_000;
 export type App = {
   yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
   events: EventStream;
+  /** This instance's Prometheus registry: other modules register their metrics here. */
+  metrics: Metrics;
+  /** Where `/metrics` is served on its own port (METRICS_PORT), once started. */
+  metricsUrl(): string | undefined;
   /** agent1's token under the development secret; undefined with a real key. */
   demoToken: string | undefined;
   /** Listens and resolves with the GraphQL URL. */
@@ -48,6 +57,10 @@ export async function createApp({
   pubsub = createAppPubSub(config.redisUrl, logger),
 }: AppDependencies): Promise<App> {
   const verify = createTokenVerifier(config.auth);
+  const servesMetrics = config.metrics.onApiPort || config.metrics.port !== undefined;
+  const metrics = createMetrics({ processMetrics: servesMetrics });
+  let metricsServer: MetricsServer | undefined;
+  const operationMetrics = createOperationMetrics(metrics);
   // With the development secret (never in production), one token for agent1: GraphiQL sends it, start-up prints it.
   const demoToken = config.auth.usesDevelopmentSecret
     ? await signToken(config.auth, { subject: DEMO_AGENT_SUBJECT, expiresIn: '30d' })
@@ -55,6 +68,8 @@ export async function createApp({
   const graphiqlToken = config.graphiql ? demoToken : undefined;
   const events = new EventStream(database.prisma, pubsub, logger, config.eventPollIntervalMs);
   await events.start();
+  registerEventStreamMetrics(metrics, events);
+  registerDatabasePoolMetrics(metrics, database.poolStats);
   // Rate limits are shared by every instance when Redis is there, per process otherwise.
   const rateLimitRedis = config.redisUrl
     ? new Redis(config.redisUrl, {
@@ -70,7 +85,10 @@ export async function createApp({
   );
   // Serve only once shared counting works, so a fresh instance cannot be a way around the limit.
   if (rateLimitRedis) await untilReady(rateLimitRedis, 5_000, logger);
-  const limiter = rateLimitRedis ? redisRateLimiter(rateLimitRedis, logger) : memoryRateLimiter();
+  const limiter = countingRefusals(
+    rateLimitRedis ? redisRateLimiter(rateLimitRedis, logger) : memoryRateLimiter(),
+    operationMetrics,
+  );
 
   const contextFactory = createContextFactory({
     verify,
@@ -101,8 +119,10 @@ export async function createApp({
       : false,
     plugins: [
       readinessPlugin(database),
+      ...(config.metrics.onApiPort ? [metricsEndpointPlugin(metrics)] : []),
+      ...(servesMetrics ? [phaseMetricsPlugin(metrics)] : []),
       chatSessionsRestPlugin({ contextOf: contextFactory, limits: config.limits, limiter, logger }),
-      observabilityPlugin(logger),
+      observabilityPlugin(logger, operationMetrics),
       ...(config.trustedDocumentsManifest ? [trustedDocumentsPlugin(config.trustedDocumentsManifest)] : []),
       ...productionPlugins(config),
       inputSanityPlugin(),
@@ -120,6 +140,7 @@ export async function createApp({
     // The same look-up as an HTTP request's, so the same tokens are refused for the same reasons.
     viewerOf: async (connectionParams) => (await contextFactory({ connectionParams })).viewer,
     logger,
+    metrics: operationMetrics,
     maxPayloadBytes: config.limits.maxBodyBytes,
     maxOperationsPerConnection: config.limits.maxSubscriptionsPerConnection,
     keepAliveMs: KEEP_ALIVE_MS,
@@ -128,16 +149,20 @@ export async function createApp({
   return {
     yoga,
     events,
+    metrics,
+    metricsUrl: () => metricsServer?.url,
     demoToken,
-    start: (port = config.port, host = config.host) =>
-      new Promise((resolve, reject) => {
+    start: async (port = config.port, host = config.host) => {
+      if (config.metrics.port !== undefined) metricsServer = await serveMetrics(metrics, config.metrics.port, host);
+      return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           const { port: actualPort } = server.address() as AddressInfo;
           const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
           resolve(`http://${shownHost}:${actualPort}${GRAPHQL_PATH}`);
         });
-      }),
+      });
+    },
     stop: async () => {
       // One budget for the whole shutdown, so the steps cannot add up past it.
       const deadline = performance.now() + config.shutdownTimeoutMs;
@@ -159,6 +184,7 @@ export async function createApp({
       clearInterval(idleSweep);
       await pubsub.close();
       rateLimitRedis?.disconnect();
+      await metricsServer?.close();
     },
   };
 }

@@ -53,6 +53,8 @@ const environmentSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   CORS_ORIGINS: optionalString,
   EVENT_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  METRICS: z.enum(['auto', 'on', 'off']).default('auto'),
+  METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
 });
 
 export type DatabaseConfig =
@@ -110,6 +112,8 @@ export type Config = {
   corsOrigins: string[] | undefined;
   /** How often each instance re-reads the event log even without a pub/sub poke. */
   eventPollIntervalMs: number;
+  /** Prometheus `/metrics`: on the API port, on a port of its own, or not served. */
+  metrics: { onApiPort: boolean; port: number | undefined };
 };
 
 /** Production accepts tokens valid for a day unless told otherwise; 0 turns the limit off. */
@@ -192,5 +196,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     trustedDocumentsManifest: env.TRUSTED_DOCUMENTS === 'on' ? env.TRUSTED_DOCUMENTS_MANIFEST : undefined,
     corsOrigins: env.CORS_ORIGINS?.split(',').map((origin) => origin.trim()),
     eventPollIntervalMs: env.EVENT_POLL_INTERVAL_MS,
+    // A port of its own wins: then the API port never serves it.
+    metrics:
+      env.METRICS === 'off'
+        ? { onApiPort: false, port: undefined }
+        : { onApiPort: env.METRICS_PORT === undefined && developmentTool(env.METRICS), port: env.METRICS_PORT },
   };
 }

@@ -15,6 +15,7 @@ import {
 } from './graphql/plugins/observability.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
+import type { OperationMetrics } from './observability/operation-metrics.js';
 
 /**
  * GraphQL over WebSocket (graphql-ws) beside yoga's HTTP and SSE.
@@ -45,6 +46,7 @@ export type WebSocketOptions = {
   /** The viewer the connection_init credentials stand for; throws the GraphQL errors HTTP would answer with. */
   viewerOf(connectionParams: Record<string, unknown> | undefined): Promise<Viewer>;
   logger: Logger;
+  metrics: OperationMetrics;
   /** Largest message accepted (larger: close 1009), as HTTP's body limit. */
   maxPayloadBytes: number;
   maxOperationsPerConnection: number;
@@ -115,7 +117,7 @@ export function serveWebSockets(options: WebSocketOptions): WebSocketEndpoint {
       const request = new yoga.fetchAPI.Request(`http://localhost${options.path}`, { method: 'POST' });
       trackWebSocketOperation(request, connection.id);
       const refuse = (errors: readonly GraphQLError[]) => {
-        logRefusedOperation(logger, request, errors, connection.viewer);
+        logRefusedOperation(logger, options.metrics, request, errors, connection.viewer);
         return errors;
       };
       if (draining) return refuse([refusal('SHUTTING_DOWN', 'The server is shutting down; reconnect and retry.')]);

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
@@ -17,7 +18,18 @@ export type Database = {
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** The request pool's connections right now (PostgreSQL only: PGlite has no pool). */
+  poolStats(): PoolStats | undefined;
   close(): Promise<void>;
+};
+
+export type PoolStats = {
+  /** Connections checked out (running a query or holding a transaction). */
+  inUse: number;
+  idle: number;
+  /** Requests waiting for a connection. */
+  waiting: number;
+  max: number;
 };
 
 export type DatabaseOptions = {
@@ -27,7 +39,8 @@ export type DatabaseOptions = {
 
 export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   if (config.kind === 'postgres') {
-    const queries = new PrismaPg({
+    // Our own pool, so its counts can be read (metrics); the adapter ends it on disconnect.
+    const pool = new pg.Pool({
       connectionString: config.url,
       max: config.poolSize,
       // Fail fast instead of hanging when the database is down or a query runs away.
@@ -42,16 +55,30 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
         : {}),
       idle_in_transaction_session_timeout: 60_000,
     });
+    const queries = new PrismaPg(pool, { disposeExternalPool: true });
+    const poolStats = (): PoolStats => ({
+      inUse: pool.totalCount - pool.idleCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: config.poolSize,
+    });
     // Migrations get their own connections without the statement timeout: building an
     // index on a large table may legitimately take longer than any request should.
     const migrations = new PrismaPg({ connectionString: config.url, max: 2 });
-    return wrap('postgres', queries, migrations, options, async () => {});
+    return wrap('postgres', queries, migrations, options, async () => {}, poolStats);
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
   // PGlite is single-process: only this server may open its data directory.
   const pglite = new PGlite(config.dataDir);
   const adapterFactory = new PrismaPGlite(pglite);
-  return wrap('pglite', adapterFactory, adapterFactory, options, () => pglite.close());
+  return wrap(
+    'pglite',
+    adapterFactory,
+    adapterFactory,
+    options,
+    () => pglite.close(),
+    () => undefined,
+  );
 }
 
 function wrap(
@@ -60,6 +87,7 @@ function wrap(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   options: DatabaseOptions,
   closeEngine: () => Promise<void>,
+  poolStats: () => PoolStats | undefined,
 ): Database {
   const prisma = new PrismaClient({
     adapter: queries,
@@ -76,6 +104,7 @@ function wrap(
     async ping() {
       await prisma.$queryRaw`SELECT 1`;
     },
+    poolStats,
     async close() {
       await prisma.$disconnect();
       await closeEngine();

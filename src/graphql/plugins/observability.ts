@@ -4,12 +4,15 @@ import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../../auth/viewer.js';
 import type { Logger } from '../../logger.js';
 import { DomainError } from '../../modules/errors.js';
+import type { OperationMetrics, Transport } from '../../observability/operation-metrics.js';
 import type { Context } from '../context.js';
 
 type RequestState = {
   id: string;
   started: number;
   operationName?: string;
+  /** The document's operation keyword, read with the name (query when the document has none). */
+  operationType?: string;
   logged?: boolean;
   /** Set for operations that arrived on a WebSocket (each gets a request of its own). */
   connectionId?: string;
@@ -50,6 +53,12 @@ function transportFields(state: RequestState | undefined) {
   return state?.connectionId ? { transport: 'ws', connectionId: state.connectionId } : { transport: 'http' };
 }
 
+/** Metrics tell SSE streams apart from plain HTTP requests; log lines say `http` for both. */
+function metricsTransport(request: Request | undefined, state: RequestState | undefined): Transport {
+  if (state?.connectionId) return 'ws';
+  return request?.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
+}
+
 const codeOf = (error: { extensions?: Record<string, unknown> }) => error.extensions?.['code'] ?? 'UNKNOWN';
 
 /**
@@ -58,6 +67,7 @@ const codeOf = (error: { extensions?: Record<string, unknown> }) => error.extens
  */
 export function logRefusedOperation(
   logger: Logger,
+  metrics: OperationMetrics,
   request: Request,
   errors: readonly { extensions?: Record<string, unknown> }[],
   viewer?: string,
@@ -66,15 +76,17 @@ export function logRefusedOperation(
   if (state.logged) return;
   state.logged = true;
   const codes = errors.map(codeOf);
-  logger.info('operation', {
+  const line = {
     requestId: state.id,
     operationName: state.operationName,
     ...(viewer ? { viewer } : {}),
     ...transportFields(state),
     durationMs: Math.round(performance.now() - state.started),
-    outcome: codes.length ? 'refused' : 'ok',
+    outcome: codes.length ? ('refused' as const) : ('ok' as const),
     errorCodes: codes.length ? codes : undefined,
-  });
+  };
+  logger.info('operation', line);
+  metrics.finished({ ...line, operationType: state.operationType, transport: metricsTransport(request, state) });
 }
 
 /**
@@ -84,22 +96,28 @@ export function logRefusedOperation(
  * A subscription (WebSocket or SSE) gets a `subscription started` line and its
  * `operation` line when it ends. Never logs tokens, variables or message contents.
  */
-export function observabilityPlugin(logger: Logger): Plugin<Context> {
+export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): Plugin<Context> {
   /** What every line about an operation that reached execution carries. */
   const operationFields = (
     context: Context & { request?: Request },
     args: { document: Parameters<typeof getOperationAST>[0]; operationName?: string | null },
   ) => {
     const state = context.request ? stateOf(context.request) : undefined;
+    const operation = getOperationAST(args.document, args.operationName);
+    const rootField = operation?.selectionSet.selections[0];
     return {
       started: state?.started ?? performance.now(),
+      operationType: operation?.operation,
+      /** The first root field (for subscriptions: the stream), a label from the schema's bounded set. */
+      field: rootField?.kind === 'Field' ? rootField.name.value : 'unknown',
+      transport: metricsTransport(context.request, state),
       /** Marks the request as logged, so the refusal line does not follow. */
       logged: () => {
         if (state) state.logged = true;
       },
       fields: {
         requestId: context.requestId,
-        operationName: getOperationAST(args.document, args.operationName)?.name?.value ?? state?.operationName,
+        operationName: operation?.name?.value ?? state?.operationName,
         viewer: viewerLabel(context.viewer),
         ...transportFields(state),
       },
@@ -114,53 +132,60 @@ export function observabilityPlugin(logger: Logger): Plugin<Context> {
       // Named in the body, or else in the document itself (read without parsing it twice).
       // Params are untrusted here (yoga validates them after this hook): check every type.
       const { operationName, query } = params as { operationName?: unknown; query?: unknown };
-      const named =
-        typeof operationName === 'string'
-          ? operationName
-          : typeof query === 'string'
-            ? /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(query)?.[1]
-            : undefined;
-      if (named) stateOf(request).operationName = named.slice(0, 100);
+      const opening =
+        typeof query === 'string'
+          ? /^\s*(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/.exec(query)
+          : null;
+      const named = typeof operationName === 'string' ? operationName : opening?.[2];
+      const state = stateOf(request);
+      if (named) state.operationName = named.slice(0, 100);
+      if (typeof query === 'string') state.operationType = opening?.[1] ?? (/^\s*\{/.test(query) ? 'query' : undefined);
     },
     onResponse({ request, response }) {
       response.headers.set('x-request-id', requestIdOf(request));
     },
     onExecute({ args }) {
       const context = args.contextValue as Context & { request?: Request };
-      const { started, logged, fields } = operationFields(context, args);
+      const { started, operationType, transport, logged, fields } = operationFields(context, args);
       return {
         onExecuteDone({ result, setResult }) {
           if (!('errors' in result) && !('data' in result)) return;
           const errors = result.errors ?? [];
           for (const error of errors) logIfUnexpected(logger, context.requestId, error);
           logged();
-          logger.info('operation', {
+          const line = {
             ...fields,
             durationMs: Math.round(performance.now() - started),
-            outcome: errors.length ? 'error' : 'ok',
+            outcome: errors.length ? ('error' as const) : ('ok' as const),
             errorCodes: errors.length ? errors.map(codeOf) : undefined,
-          });
+          };
+          logger.info('operation', line);
+          metrics.finished({ ...line, operationType, transport });
           setResult({ ...result, extensions: { ...result.extensions, requestId: context.requestId } });
         },
       };
     },
     onSubscribe({ args }) {
       const context = args.contextValue as Context & { request?: Request };
-      const { started, logged, fields } = operationFields(context, args);
+      const { started, operationType, field, transport, logged, fields } = operationFields(context, args);
       const codes: unknown[] = [];
       let results = 0;
       let ended = false;
+      let stream: ReturnType<OperationMetrics['subscriptionStarted']> | undefined;
       const end = () => {
         if (ended) return;
         ended = true;
         logged();
-        logger.info('operation', {
+        stream?.ended();
+        const line = {
           ...fields,
           durationMs: Math.round(performance.now() - started),
-          outcome: codes.length ? 'error' : 'ok',
+          outcome: codes.length ? ('error' as const) : ('ok' as const),
           errorCodes: codes.length ? codes : undefined,
           results,
-        });
+        };
+        logger.info('operation', line);
+        metrics.finished({ ...line, operationType, transport });
       };
       return {
         onSubscribeResult({ result }) {
@@ -174,9 +199,11 @@ export function observabilityPlugin(logger: Logger): Plugin<Context> {
           }
           logged();
           logger.info('subscription started', fields);
+          stream = metrics.subscriptionStarted(transport, field);
           return {
             onNext({ result: next }) {
               results += 1;
+              stream?.delivered();
               for (const error of next.errors ?? []) {
                 logIfUnexpected(logger, context.requestId, error);
                 codes.push(codeOf(error));
@@ -204,6 +231,7 @@ export function observabilityPlugin(logger: Logger): Plugin<Context> {
       const results = Array.isArray(result) ? result : [result];
       logRefusedOperation(
         logger,
+        metrics,
         request,
         results.flatMap((single) => (single as { errors?: GraphQLError[] }).errors ?? []),
       );

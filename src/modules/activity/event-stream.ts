@@ -67,8 +67,7 @@ export class EventStream {
   ) {}
 
   async start(): Promise<void> {
-    const newest = await this.prisma.sessionEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
-    this.position = newest?.id ?? 0n;
+    this.position = await this.newestCommitted();
     const pokes = this.pubsub.subscribe('session-events:committed')[Symbol.asyncIterator]();
     this.pokes = pokes;
     void (async () => {
@@ -85,6 +84,17 @@ export class EventStream {
     // Subscribers complete cleanly rather than seeing their socket drop.
     for (const subscriber of [...this.subscribers]) subscriber.stop();
     await this.running;
+  }
+
+  /** The newest event this instance has read and handed to its subscribers. */
+  get lastDelivered(): bigint {
+    return this.position;
+  }
+
+  /** The newest event committed to the log, whether or not this instance has read it yet. */
+  async newestCommitted(): Promise<bigint> {
+    const newest = await this.prisma.sessionEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+    return newest?.id ?? 0n;
   }
 
   /** How many subscribers are attached (leak checks). */
