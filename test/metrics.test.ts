@@ -178,11 +178,18 @@ describe('/metrics during real traffic', () => {
       }
       const refusals = codes.filter((code) => code === 'RATE_LIMITED').length;
       expect(refusals).toBeGreaterThanOrEqual(1);
-      const samples = await scrape(`${limited.origin}/metrics`);
+      let samples = await scrape(`${limited.origin}/metrics`);
       expect(metricValue(samples, 'graphql_rate_limit_refusals_total', { viewer_kind: 'agent' })).toBe(refusals);
       expect(metricValue(samples, 'graphql_operations_total', { outcome: 'error', code: 'RATE_LIMITED' })).toBe(
         refusals,
       );
+      // The REST route spends the same budget, and its refusals count too.
+      const rest = await fetch(`${limited.origin}/api/chat-sessions`, {
+        headers: { authorization: `Bearer ${limitedToken}` },
+      });
+      expect(rest.status).toBe(429);
+      samples = await scrape(`${limited.origin}/metrics`);
+      expect(metricValue(samples, 'graphql_rate_limit_refusals_total', { viewer_kind: 'agent' })).toBe(refusals + 1);
     } finally {
       await limited.stop();
     }
