@@ -1,4 +1,4 @@
-import { createApp, DEMO_AGENT_SUBJECT } from './app.js';
+import { type App, createApp, DEMO_AGENT_SUBJECT } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { prepareDatabase } from './db/prepare.js';
@@ -9,8 +9,32 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const database = openDatabase(config.database);
-  await prepareDatabase(database, { seedDemoData: config.seedDemoData, logger });
-  const app = await createApp({ config, database, logger });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    try {
+      // A signal during start-up lets the step under way finish (never a migration cut in half), then stops.
+      const app = await starting.catch(() => undefined);
+      await app?.stop();
+      await database.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error('shutdown failed', { error });
+      process.exit(1);
+    }
+  };
+  // Handled from the first moment, so a signal during start-up is a clean stop, not a kill.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const starting = (async (): Promise<App | undefined> => {
+    await prepareDatabase(database, { seedDemoData: config.seedDemoData, logger });
+    return stopping ? undefined : await createApp({ config, database, logger });
+  })();
+  const app = await starting;
+  if (!app || stopping) return;
   const url = await app.start();
 
   logger.info('server listening', { url, database: database.kind, pubsub: config.redisUrl ? 'redis' : 'in-process' });
@@ -26,24 +50,8 @@ async function main() {
     process.stdout.write('Tokens: npm run token -- <agent email>  |  npm run token -- --service\n\n');
   }
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    try {
-      await app.stop();
-      await database.close();
-      process.exit(0);
-    } catch (error) {
-      logger.error('shutdown failed', { error });
-      process.exit(1);
-    }
-  };
   // A stray rejection in a dependency must not take every broker's session down with it.
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: reason }));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {
