@@ -22,8 +22,13 @@ export function defineMutation<Input extends object, Payload extends object>(
     t.field({
       type: options.payload,
       description: options.description,
-      errors: { types: SESSION_MUTATION_ERRORS },
-      args: { input: t.arg({ type: options.input, required: true }) },
+      errors: {
+        types: SESSION_MUTATION_ERRORS,
+        union: {
+          description: `The result of \`${name}\`: its payload on success, or the typed error it ended in (nothing was written then).`,
+        },
+      },
+      args: { input: t.arg({ type: options.input, required: true, description: 'What to do; see the input type.' }) },
       // Pothos cannot follow generic Input/Payload through its conditional arg types;
       // the signature of `options` above is what keeps callers type-safe.
       resolve: ((_root: unknown, args: { input: Input }, context: Context) =>
