@@ -3,6 +3,11 @@ import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { SESSION_MUTATION_ERRORS } from './errors.js';
 
+/** Input fields every session mutation shares, described once. */
+export const SESSION_ID_DESCRIPTION = 'The session to act on (its global id).';
+export const EXPECTED_VERSION_DESCRIPTION =
+  'Refuse with StaleVersionError unless the session is still at this `version`; omit to skip the check.';
+
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 /**
