@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { createTokenVerifier, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
+import { compiledReadPlugin } from './graphql/compiled-read/plugin.js';
 import type { Context } from './graphql/context.js';
 import { createContextFactory } from './graphql/context-factory.js';
 import { maskError } from './graphql/errors-mask.js';
@@ -128,6 +129,8 @@ export async function createApp({
       inputSanityPlugin(),
       queryLimitsPlugin(config.limits),
       rateLimitPlugin(config.limits, limiter),
+      // Before the deadline, so that the deadline also bounds the compiled reads.
+      compiledReadPlugin(),
       requestDeadlinePlugin(config.limits.requestTimeoutMs),
     ],
   });

@@ -1,0 +1,32 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context.js';
+import { compileRead } from './compile.js';
+
+/**
+ * Answers a query operation the compiled read path can answer (see compile.ts) with one SQL
+ * statement that returns the response's data as JSON, instead of resolving it field by field.
+ * It replaces only execution: parsing, validation, limits, cost, rate limits, the deadline
+ * and masking stay yoga's, before and after it. Every other operation executes as before.
+ */
+export function compiledReadPlugin(): Plugin {
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn(async (args) => {
+        const context = args.contextValue as Context;
+        const compiled = compileRead(args, context.viewer);
+        if (!compiled) return executeFn(args);
+        try {
+          const rows = await context.prisma.$queryRawUnsafe<{ data: string }[]>(compiled.sql, ...compiled.params);
+          return { data: JSON.parse(rows[0]?.data ?? 'null') as Record<string, unknown> };
+        } catch (error) {
+          // Masked like a resolver's error: an unreachable database still reads DATABASE_UNAVAILABLE.
+          return {
+            data: null,
+            errors: [new GraphQLError((error as Error).message, { originalError: error as Error })],
+          };
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { execute as executeGraphQL, parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Viewer } from '../src/auth/viewer.js';
+import type { Agent } from '../src/generated/prisma/client.js';
+import { COMPILED_READ_MARKER } from '../src/graphql/compiled-read/compile.js';
+import type { Context } from '../src/graphql/context.js';
+import { schema } from '../src/graphql/schema.js';
+import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { createAgent, createSessionGraph } from './harness/factories.js';
+import { execute } from './harness/graphql.js';
+import { startTestServer, type TestServer } from './harness/server.js';
+
+/**
+ * The compiled read path (src/graphql/compiled-read) answers whole query operations in one SQL
+ * statement. Every field it knows must answer exactly what the Pothos resolvers answer: each
+ * document below runs over HTTP (compiled) and through graphql-js on the same schema and data
+ * (resolved field by field), and the two must be equal.
+ */
+
+const QUOTE_FIELDS = `id __typename avinodeQuoteId aircraftType tailNumber seats totalPrice currency validUntil status
+  declineReason receivedAt updatedAt operator { id avinodeCompanyId name } request { id passengers }`;
+
+const EVERY_FIELD = `
+  id __typename status currentStep avinodeTripId avinodeRfpId avinodeRfqId startedAt endedAt lastActivityAt
+  createdAt updatedAt workflowState metadata messageCount quotesReceivedCount quotesExpectedCount
+  operatorsContactedCount version
+  agent { id email fullName role isActive createdAt }
+  conversation {
+    id subject lastMessageAt createdAt agent { id email }
+    messages(first: 2) {
+      __typename totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { __typename cursor node { id senderType senderName content externalId createdAt conversation { id } } }
+    }
+  }
+  request {
+    id tripType passengers aircraftCategory budget currency specialRequirements createdAt
+    client { id companyName contactName email phone createdAt }
+    legs { id sequence departureAirport arrivalAirport departureAt }
+    quotes(first: 1) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id totalPrice } } }
+  }
+  quotes(first: 3) { totalCount pageInfo { hasNextPage startCursor endCursor } edges { cursor node { ${QUOTE_FIELDS} } } }
+  primaryQuote { ${QUOTE_FIELDS} }
+  proposal {
+    id number title subtotal marginPercent total currency status sentAt sentTo createdAt
+    quote { id } client { companyName } request { id }
+  }
+  events(first: 5) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { id cursor type fromStep toStep fromStatus toStatus actorId createdAt } }
+  }
+`;
+
+const DOCUMENTS: Record<string, { query: string; variables?: Record<string, unknown> }> = {
+  'every field of a page': {
+    query: `query Every { __typename viewer { id email fullName role } sessions(first: 5) {
+      totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { ${EVERY_FIELD} } } } }`,
+  },
+  'one session by id, with aliases and fragments': {
+    query: `query One($id: ID!) { mine: session(id: $id) { ...Head ... on ChatSession { more: quotes(first: 1) { edges { node { id } } } } } }
+      fragment Head on ChatSession { id renamed: status conversation { subject } conversation { createdAt } ${EVERY_FIELD} }`,
+  },
+  'filters and order': {
+    query: `query Filtered($filter: SessionFilter, $orderBy: SessionOrder) {
+      sessions(first: 3, filter: $filter, orderBy: $orderBy) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status currentStep } } } }`,
+    variables: {
+      filter: {
+        status: ['ACTIVE', 'PAUSED'],
+        step: ['PROPOSAL_READY'],
+        search: ' aSpEn ',
+        lastActivityAfter: '2000-01-01T00:00:00Z',
+      },
+      orderBy: { field: 'STARTED_AT', direction: 'ASC' },
+    },
+  },
+  'a search with LIKE wildcards matches them literally': {
+    query: `query Wild { sessions(first: 10, filter: { search: "100%_off" }) { totalCount edges { node { id } } } }`,
+  },
+  'the default page size and an empty page': {
+    query: `query Defaults { all: sessions { totalCount edges { node { id } } }
+      none: sessions(first: 5, filter: { avinodeTripId: "atrip-none" }) { totalCount pageInfo { hasNextPage startCursor endCursor } edges { cursor } } }`,
+  },
+};
+
+let database: TestDatabase;
+let server: TestServer;
+let owner: Agent;
+let other: Agent;
+let admin: Agent;
+let ownSessionId: string;
+let othersSessionId: string;
+
+const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '3600000' });
+  owner = await createAgent(database.prisma);
+  other = await createAgent(database.prisma);
+  admin = await createAgent(database.prisma, 'ADMIN');
+  const aspen = await createSessionGraph(database.prisma, owner, { subject: 'Aspen ski week', messages: 4, quotes: 3 });
+  ownSessionId = aspen.session.id;
+  await createSessionGraph(database.prisma, owner, { subject: '100%_off charter', withProposal: false, quotes: 0 });
+  await createSessionGraph(database.prisma, owner, { messages: 1 });
+  othersSessionId = (await createSessionGraph(database.prisma, other)).session.id;
+  // A session before its trip request: no request, no quotes, no proposal.
+  const bare = await database.prisma.conversation.create({ data: { agentId: owner.id, subject: 'Just started' } });
+  await database.prisma.chatSession.create({ data: { conversationId: bare.id, agentId: owner.id } });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+/** The same operation resolved field by field by the Pothos resolvers, without the compiled path. */
+async function resolved(query: string, variables: Record<string, unknown> | undefined, viewer: Viewer) {
+  const contextValue = { viewer, prisma: database.prisma, requestId: 'test' } as unknown as Context;
+  const result = await executeGraphQL({ schema, document: parse(query), variableValues: variables, contextValue });
+  expect(result.errors).toBeUndefined();
+  return JSON.parse(JSON.stringify(result.data)) as unknown;
+}
+
+describe('the compiled read path', () => {
+  const viewers = () =>
+    [
+      ['an agent', owner, { kind: 'agent', agent: owner, isAdmin: false, expiresAt: undefined }],
+      ['an admin', admin, { kind: 'agent', agent: admin, isAdmin: true, expiresAt: undefined }],
+    ] as const;
+
+  for (const [name, document] of Object.entries(DOCUMENTS)) {
+    it(`answers ${name} as the resolvers do, in one statement after the viewer look-up`, async () => {
+      for (const [, agent, viewer] of viewers()) {
+        const variables = { ...document.variables, id: globalId('ChatSession', ownSessionId) };
+        const used = document.query.includes('$id') ? variables : document.variables;
+        database.statements.length = 0;
+        const answer = await execute(server.url, document.query, used, await server.tokenFor(agent.authSubject));
+        expect(answer.errors).toBeUndefined();
+        // The viewer look-up, then the whole operation in one compiled statement.
+        expect(database.statements).toHaveLength(2);
+        expect(database.statements[1]).toContain(COMPILED_READ_MARKER);
+        expect(answer.data).toEqual(await resolved(document.query, used, viewer));
+      }
+    });
+  }
+
+  it("keeps another agent's session out of reach", async () => {
+    const query = `query Other($id: ID!) { session(id: $id) { id } sessions(first: 100) { edges { node { agent { id } } } } }`;
+    const answer = await execute(
+      server.url,
+      query,
+      { id: globalId('ChatSession', othersSessionId) },
+      await server.tokenFor(owner.authSubject),
+    );
+    const data = answer.data as { session: unknown; sessions: { edges: { node: { agent: { id: string } } }[] } };
+    expect(data.session).toBeNull();
+    expect(new Set(data.sessions.edges.map((edge) => edge.node.agent.id))).toEqual(
+      new Set([globalId('Agent', owner.id)]),
+    );
+  });
+
+  it('leaves what it cannot compile to the resolvers, errors included', async () => {
+    const token = await server.tokenFor(owner.authSubject);
+    const tooLarge = await execute(server.url, '{ sessions(first: 101) { totalCount } }', undefined, token);
+    expect(tooLarge.errors?.[0]?.extensions?.['code']).toBe('PAGE_SIZE_EXCEEDED');
+    const wrongType = await execute(
+      server.url,
+      `{ session(id: "${globalId('Quote', ownSessionId)}") { id } }`,
+      undefined,
+      token,
+    );
+    expect(wrongType.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    const forbidden = await execute(
+      server.url,
+      `{ sessions(filter: { agentId: "${globalId('Agent', other.id)}" }) { totalCount } }`,
+      undefined,
+      token,
+    );
+    expect(forbidden.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    // A cursor page and a directive run through the resolvers and still answer.
+    const first = await execute(server.url, '{ sessions(first: 1) { pageInfo { endCursor } } }', undefined, token);
+    const cursor = (first.data as { sessions: { pageInfo: { endCursor: string } } }).sessions.pageInfo.endCursor;
+    database.statements.length = 0;
+    const next = await execute(
+      server.url,
+      `query Next($after: String, $skip: Boolean!) { sessions(first: 1, after: $after) { edges { node { id status @skip(if: $skip) } } } }`,
+      { after: cursor, skip: true },
+      token,
+    );
+    expect(next.errors).toBeUndefined();
+    expect(database.statements.some((sql) => sql.includes(COMPILED_READ_MARKER))).toBe(false);
+  });
+});
