@@ -14,20 +14,21 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createTokenVerifier, InvalidTokenError } from '../src/auth/tokens.js';
 import { bearerToken } from '../src/auth/viewer.js';
+import { loadConfig } from '../src/config.js';
 import { workloadByOperation } from './read-path-workloads.js';
 
 const pool = new pg.Pool({
   connectionString: process.env['DATABASE_URL'],
   max: Number(process.env['POOL_SIZE'] ?? 10),
 });
-const verify = createTokenVerifier({
-  secret: process.env['JWT_SECRET'],
-  jwksUrl: undefined,
-  issuer: undefined,
-  audience: undefined,
-  roleClaim: 'role',
-  usesDevelopmentSecret: false,
-});
+// The server's own production auth settings, so verification is the same work on both sides.
+const verify = createTokenVerifier(
+  loadConfig({
+    NODE_ENV: 'production',
+    JWT_SECRET: process.env['JWT_SECRET'],
+    DATABASE_URL: process.env['DATABASE_URL'],
+  }).auth,
+);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 let statements = 0;

@@ -66,14 +66,7 @@ async function main(): Promise<number> {
       : `dataset: reusing ${dataset.url}`,
   );
   const secret = randomBytes(32).toString('hex');
-  const auth = {
-    secret,
-    jwksUrl: undefined,
-    issuer: undefined,
-    audience: undefined,
-    roleClaim: 'role',
-    usesDevelopmentSecret: false,
-  };
+  const auth = loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: dataset.url }).auth;
   const viewers = await Promise.all(
     Array.from({ length: agentCount }, async (_, index) => ({
       token: await signToken(auth, { subject: agentSubject(index + 1) }),

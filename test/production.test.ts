@@ -201,7 +201,7 @@ describe('an unexpected error', () => {
     await createSessionGraph(broken.prisma, owner);
     brokenToken = await server.tokenFor(owner.authSubject);
     await expectData(server.url, ProdProposals, undefined, brokenToken);
-    await broken.prisma.$executeRawUnsafe('ALTER TABLE proposals DROP COLUMN title');
+    await broken.prisma.$executeRawUnsafe('ALTER TABLE proposals DROP COLUMN number');
   });
 
   afterAll(async () => {
