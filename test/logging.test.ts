@@ -5,7 +5,7 @@ import { type App, createApp } from '../src/app.js';
 import { signToken } from '../src/auth/tokens.js';
 import { type Config, loadConfig } from '../src/config.js';
 import type { Agent } from '../src/generated/prisma/client.js';
-import type { Logger } from '../src/logger.js';
+import { createLogger } from '../src/logger.js';
 import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
@@ -28,7 +28,9 @@ const LogRecordMessage = graphql(`
 
 const LogFeed = graphql(`subscription LogFeed { activityFeed { id type } }`);
 
-type LogLine = { level: string; message: string } & Record<string, unknown>;
+/** A line as pino writes it: numeric level, epoch-ms time, msg, then the fields. */
+type LogLine = { level: number; time: number; msg: string } & Record<string, unknown>;
+const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 
 let database: TestDatabase;
 let app: App;
@@ -37,17 +39,21 @@ let url: string;
 let agent: Agent;
 let token: string;
 const lines: LogLine[] = [];
+/** Every line exactly as written, before parsing. */
+const written: string[] = [];
+const testStarted = Date.now();
 /** Every string that must never reach a log line. */
 const secrets: string[] = [JWT_SECRET];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  // Every level is kept, debug included, whatever LOG_LEVEL says.
-  const record =
-    (level: string) =>
-    (message: string, fields: Record<string, unknown> = {}) =>
-      lines.push({ level, message, ...fields });
-  const logger: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+  // The server's own logger, every level kept (debug included), writing here instead of stdout.
+  const logger = createLogger('debug', {
+    write(line: string) {
+      written.push(line);
+      lines.push(JSON.parse(line) as LogLine);
+    },
+  });
   config = loadConfig({
     NODE_ENV: 'test',
     JWT_SECRET,
@@ -87,7 +93,66 @@ async function send<TData, TVariables>(
 }
 
 const operationLines = (requestId: string) =>
-  lines.filter((line) => line.message === 'operation' && line['requestId'] === requestId);
+  lines.filter((line) => line.msg === 'operation' && line['requestId'] === requestId);
+
+describe('the shape of a line', () => {
+  it("is pino's: numeric level, time in epoch milliseconds, msg, then the fields", async () => {
+    const { requestId } = await send(LogViewer, undefined);
+    const [line] = operationLines(requestId);
+    expect(line).toMatchObject({ level: LEVEL.info, msg: 'operation', pid: process.pid });
+    expect(line?.time).toBeGreaterThanOrEqual(testStarted);
+    expect(line?.time).toBeLessThanOrEqual(Date.now());
+    // One JSON object per line, newline-terminated, as log shippers read them.
+    for (const text of written) expect(text).toMatch(/^\{.*\}\n$/);
+  });
+
+  it('honours the level: lines below it are not written', () => {
+    const kept: string[] = [];
+    const logger = createLogger('warn', { write: (text: string) => kept.push(text) });
+    logger.debug('debug line');
+    logger.info('info line');
+    logger.warn('warn line');
+    logger.error('error line', { error: new Error('boom') });
+    expect(kept.map((text) => JSON.parse(text) as LogLine).map(({ level, msg }) => ({ level, msg }))).toEqual([
+      { level: LEVEL.warn, msg: 'warn line' },
+      { level: LEVEL.error, msg: 'error line' },
+    ]);
+    expect(JSON.parse(kept[1] as string).error).toMatchObject({ name: 'Error', message: 'boom' });
+  });
+
+  it('redacts secrets: credential fields, and connection strings or tokens inside messages', () => {
+    const kept: string[] = [];
+    const logger = createLogger('info', { write: (text: string) => kept.push(text) });
+    const password = unique('pw-');
+    logger.warn('connection failed', {
+      authorization: `Bearer ${token}`,
+      headers: { authorization: `Bearer ${token}`, cookie: `session=${password}` },
+      password,
+      connectionParams: { authorization: token },
+      databaseUrl: `postgresql://app:${password}@db.internal:5432/chat`,
+      error: new Error(`connect to postgresql://app:${password}@db.internal:5432/chat failed with ${token}`),
+      count: 3n,
+    });
+    logger.info(`retrying redis://:${password}@cache.internal:6379 with Bearer ${token}`);
+    const text = kept.join('');
+    expect(text).not.toContain(password);
+    expect(text).not.toContain(token);
+    const [fields, message] = kept.map((line) => JSON.parse(line) as LogLine);
+    expect(fields).toMatchObject({
+      authorization: '[Redacted]',
+      headers: { authorization: '[Redacted]', cookie: '[Redacted]' },
+      password: '[Redacted]',
+      connectionParams: { authorization: '[Redacted]' },
+      databaseUrl: '[Redacted]',
+      count: '3',
+    });
+    // What is not secret stays readable: the user, host and database of a connection string.
+    expect((fields?.['error'] as { message: string }).message).toBe(
+      'connect to postgresql://app:[Redacted]@db.internal:5432/chat failed with [Redacted]',
+    );
+    expect(message?.msg).toBe('retrying redis://:[Redacted]@cache.internal:6379 with Bearer [Redacted]');
+  });
+});
 
 describe('one log line per operation', () => {
   it('logs request id, operation name, viewer, duration and outcome', async () => {
@@ -95,7 +160,7 @@ describe('one log line per operation', () => {
     const ok = await send(LogViewer, undefined);
     const [okLine, ...extra] = operationLines(ok.requestId);
     expect(extra, JSON.stringify(lines, null, 2)).toEqual([]);
-    expect(okLine).toMatchObject({ level: 'info', operationName: 'LogViewer', viewer: agent.id, outcome: 'ok' });
+    expect(okLine).toMatchObject({ level: LEVEL.info, operationName: 'LogViewer', viewer: agent.id, outcome: 'ok' });
     expect(okLine?.['durationMs']).toEqual(expect.any(Number));
     expect(okLine?.['durationMs']).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(JSON.stringify(okLine))).toEqual(okLine);
@@ -152,10 +217,10 @@ describe('subscriptions', () => {
         { next: () => received++, error: () => {}, complete: () => {} },
       );
       const started = await lineMatching(
-        (line) => line.message === 'subscription started' && line['operationName'] === 'LogFeed',
+        (line) => line.msg === 'subscription started' && line['operationName'] === 'LogFeed',
       );
       expect(started).toMatchObject({
-        level: 'info',
+        level: LEVEL.info,
         requestId: expect.any(String),
         viewer: agent.id,
         transport: 'ws',
@@ -167,10 +232,10 @@ describe('subscriptions', () => {
       }
       stop();
       const ended = await lineMatching(
-        (line) => line.message === 'operation' && line['requestId'] === started['requestId'],
+        (line) => line.msg === 'operation' && line['requestId'] === started['requestId'],
       );
       expect(ended).toMatchObject({
-        level: 'info',
+        level: LEVEL.info,
         operationName: 'LogFeed',
         viewer: agent.id,
         transport: 'ws',
@@ -191,7 +256,7 @@ describe('subscriptions', () => {
       );
       const refusedLines = lines.filter(
         (line) =>
-          line.message === 'operation' && ['LogBroken', 'LogTooDeepOnSocket'].includes(line['operationName'] as string),
+          line.msg === 'operation' && ['LogBroken', 'LogTooDeepOnSocket'].includes(line['operationName'] as string),
       );
       expect(refusedLines).toEqual([
         expect.objectContaining({
@@ -225,12 +290,12 @@ describe('subscriptions', () => {
     });
     const requestId = response.headers.get('x-request-id');
     const started = await lineMatching(
-      (line) => line.message === 'subscription started' && line['requestId'] === requestId,
+      (line) => line.msg === 'subscription started' && line['requestId'] === requestId,
     );
     expect(started).toMatchObject({ operationName: 'LogFeed', viewer: agent.id, transport: 'http' });
     abort.abort();
     await response.body?.cancel().catch(() => {});
-    const ended = await lineMatching((line) => line.message === 'operation' && line['requestId'] === requestId);
+    const ended = await lineMatching((line) => line.msg === 'operation' && line['requestId'] === requestId);
     expect(ended).toMatchObject({ operationName: 'LogFeed', viewer: agent.id, transport: 'http', outcome: 'ok' });
     expect(lines.filter((line) => line['requestId'] === requestId)).toHaveLength(2);
   });
@@ -256,20 +321,20 @@ describe('what never reaches the logs', () => {
     secrets.push(poison);
     const failed = await send(LogRecordMessage, { input: { sessionId, senderType: 'AGENT', content: poison } });
     expect(JSON.stringify(failed.body)).not.toContain(poison);
-    expect(lines.filter((line) => line['requestId'] === failed.requestId && line.level === 'error')).toHaveLength(1);
+    expect(lines.filter((line) => line['requestId'] === failed.requestId && line.level === LEVEL.error)).toHaveLength(
+      1,
+    );
 
     // A forged token is refused; it must not be logged either.
     const forged = `${token.slice(0, -4)}AAAA`;
     secrets.push(forged);
     await send(LogViewer, undefined, forged);
 
-    const leaks = lines
-      .map((line) => JSON.stringify(line))
-      .flatMap((text) =>
-        secrets
-          .filter((secret) => text.includes(secret))
-          .map((secret) => `${secret.slice(0, 16)}… in ${text.slice(0, 400)}`),
-      );
+    const leaks = written.flatMap((text) =>
+      secrets
+        .filter((secret) => text.includes(secret))
+        .map((secret) => `${secret.slice(0, 16)}… in ${text.slice(0, 400)}`),
+    );
     expect(leaks).toEqual([]);
   });
 });

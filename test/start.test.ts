@@ -66,7 +66,7 @@ afterAll(() => {
 
 describe('npm start on the embedded database', () => {
   it('migrates, loads the demo data and prints a working token', async () => {
-    expect(output).toMatch(/"message":"demo data loaded"/);
+    expect(output).toMatch(/"msg":"demo data loaded"/);
     const token = /Authorization: Bearer (\S+)/.exec(output)?.[1];
     const response = await fetch(url, {
       method: 'POST',
