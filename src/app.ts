@@ -18,6 +18,7 @@ import { requestDeadlinePlugin } from './graphql/plugins/request-deadline.js';
 import { trustedDocumentsPlugin } from './graphql/plugins/trusted-documents.js';
 import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
+import { eventDeliveryPlugin } from './modules/activity/event-delivery.js';
 import { EventStream } from './modules/activity/event-stream.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { type MetricsServer, metricsEndpointPlugin, serveMetrics } from './observability/metrics-endpoint.js';
@@ -123,6 +124,8 @@ export async function createApp({
       ...(config.metrics.onApiPort ? [metricsEndpointPlugin(metrics)] : []),
       ...(servesMetrics ? [phaseMetricsPlugin(metrics)] : []),
       chatSessionsRestPlugin({ contextOf: contextFactory, limits: config.limits, limiter, logger }),
+      // Before observability, so that it sees the results subscribers get.
+      eventDeliveryPlugin(logger),
       observabilityPlugin(logger, operationMetrics),
       ...(config.trustedDocumentsManifest ? [trustedDocumentsPlugin(config.trustedDocumentsManifest)] : []),
       ...productionPlugins(config),

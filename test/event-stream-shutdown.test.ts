@@ -38,7 +38,7 @@ describe('EventStream.stop', () => {
     ]);
     expect(outcome).toBe('completed');
     expect(events.subscriberCount).toBe(0);
-    await late.return?.();
+    await late.return(undefined);
     await pubsub.close();
   });
 });

@@ -213,8 +213,9 @@ describe.each([
     expect(last?.errors?.[0]?.message).toMatch(/fell too far behind; resubscribe with `after`/);
     expect(last?.errors?.[0]?.extensions?.['code']).toBe('SUBSCRIBER_TOO_SLOW');
 
-    // Resuming from its last cursor gives it the rest, exactly.
+    // The error says where to resume: its last cursor, which gives it the rest, exactly.
     const cursor = events.at(-1)?.data?.activityFeed?.cursor;
+    expect(last?.errors?.[0]?.extensions?.['resumeAfter']).toBe(cursor);
     const resumed = await subscribeSse(server.url, token, BackpressureFeed, { after: cursor });
     const rest = await resumed.waitFor(expected.length - events.length, 30_000);
     expect(rest.map((result) => result.data?.activityFeed.id)).toEqual(expected.slice(events.length));

@@ -54,10 +54,14 @@ describe('sessionUpdated', () => {
     const updates = subscribeWs(ws, SessionSnapshot, { id });
     await settle(300);
 
+    // Each change waits for its snapshot: a read made after the next change committed would
+    // show both, and that next change would rightly get no snapshot of its own.
     as((await call(PauseSession, { input: { sessionId: id } })).pauseSession, 'PauseSessionPayload');
+    await updates.waitFor(1);
     // Resumes the paused session: MESSAGE_RECORDED and STATUS_CHANGED, one change.
     const message = { sessionId: id, senderType: 'AGENT' as const, content: 'still there?' };
     as((await call(RecordMessage, { input: message })).recordMessage, 'RecordMessagePayload');
+    await updates.waitFor(2);
     as((await call(RecordMessage, { input: message })).recordMessage, 'RecordMessagePayload');
     await updates.waitFor(3);
     await settle(600);

@@ -2,6 +2,7 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Agent } from '../src/generated/prisma/client.js';
+import { encodeEventCursor } from '../src/modules/activity/event-cursor.js';
 import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
@@ -24,6 +25,13 @@ const ActivityFeed = graphql(`
 const SessionUpdated = graphql(`
   subscription SessionUpdated($id: ID!) {
     sessionUpdated(id: $id) { id version messageCount conversation { messages(first: 1) { edges { node { content } } } } }
+  }
+`);
+
+/** Every field an event has of its own: all of it comes from the streamed row. */
+const EventFields = graphql(`
+  subscription EventFields($after: String) {
+    activityFeed(after: $after) { id cursor type fromStep toStep fromStatus toStatus data actorId createdAt }
   }
 `);
 
@@ -103,6 +111,50 @@ describe('live events over both transports', () => {
     expect(update?.data?.sessionUpdated.messageCount).toBe(1);
     expect(update?.data?.sessionUpdated.conversation.messages.edges[0]?.node.content).toBe('hello there');
     await ws.client.dispose();
+  });
+});
+
+describe('event fields', () => {
+  it.each([
+    ['WebSocket', 'ws'],
+    ['Server-Sent Events', 'sse'],
+  ] as const)('resolve from the streamed event, with no query per event (%s)', async (_transport, transport) => {
+    const { session } = await createSessionGraph(database.prisma, alice);
+    const token = await server.tokenFor(alice.authSubject);
+    const newest = await database.prisma.sessionEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+    const variables = { after: encodeEventCursor(newest?.id ?? 0n) };
+    const ws = transport === 'ws' ? connectWs(server.url, token) : undefined;
+    const feed = ws
+      ? subscribeWs(ws, EventFields, variables)
+      : await subscribeSse(server.url, token, EventFields, variables);
+    await expect.poll(() => server.app.events.subscriberCount).toBeGreaterThan(0);
+    const events = 20;
+    await database.prisma.sessionEvent.createMany({
+      data: Array.from({ length: events }, (_, index) => ({
+        sessionId: session.id,
+        agentId: alice.id,
+        type: 'STEP_CHANGED' as const,
+        fromStep: 'SEARCHING_AIRCRAFT' as const,
+        toStep: 'REQUESTING_QUOTES' as const,
+        data: { index },
+        actorId: 'service:test',
+      })),
+    });
+    database.statements.length = 0;
+    await server.app.events.catchUp();
+    const results = await feed.waitFor(events);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    expect(results.filter((result) => result.errors)).toEqual([]);
+    expect(results.map((result) => (result.data?.activityFeed.data as { index?: number } | undefined)?.index)).toEqual(
+      Array.from({ length: events }, (_, index) => index),
+    );
+    expect(results[0]?.data?.activityFeed).toMatchObject({ type: 'STEP_CHANGED', toStep: 'REQUESTING_QUOTES' });
+    // The stream's own batch read, and nothing per event.
+    const eventQueries = database.statements.filter((sql) => !/^(BEGIN|COMMIT)/.test(sql));
+    expect(eventQueries.length, eventQueries.join('\n\n')).toBeLessThanOrEqual(2);
+    await feed.close();
+    await ws?.client.dispose();
   });
 });
 

@@ -117,7 +117,11 @@ export const ERROR_CODES = {
   },
   SUBSCRIBER_TOO_SLOW: {
     description:
-      'The subscription fell more than 5,000 events behind (its client stopped reading) and was ended. Subscribe again with `after` set to the last cursor received: nothing is lost.',
+      'The subscription fell more than 5,000 events behind (its client stopped reading) and was ended. Subscribe again with `after` set to `extensions.resumeAfter` (the last cursor received): nothing is lost.',
+  },
+  STREAM_INTERRUPTED: {
+    description:
+      'A subscription ended because an event could not be delivered whole: a field of it needed the database, which failed (`extensions.reason`: `DATABASE_UNAVAILABLE` or `REQUEST_TIMEOUT`). The event was not sent; subscribe again with `after` set to `extensions.resumeAfter` (the cursor of the last event delivered) to receive it and everything after it, once.',
   },
   INTERNAL_SERVER_ERROR: {
     description:

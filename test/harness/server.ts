@@ -1,8 +1,8 @@
 import { type App, createApp } from '../../src/app.js';
 import { signToken } from '../../src/auth/tokens.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
-import type { TestDatabase } from './database.js';
 
 export type TestServer = {
   app: App;
@@ -17,10 +17,7 @@ export type TestServer = {
 };
 
 /** A real server on a free loopback port, over the given test database. */
-export async function startTestServer(
-  database: TestDatabase,
-  environment: NodeJS.ProcessEnv = {},
-): Promise<TestServer> {
+export async function startTestServer(database: Database, environment: NodeJS.ProcessEnv = {}): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',

@@ -7,6 +7,7 @@ import { SessionStatusEnum, WorkflowStepEnum } from '../session/session.enums.js
 import { ChatSessionNode } from '../session/session.type.js';
 import { ownedBy } from '../visibility.js';
 import { decodeEventCursor } from './event-cursor.js';
+import { deliverEvents } from './event-delivery.js';
 import type { StreamedEvent } from './event-stream.js';
 import { SessionEventNode, SessionEventTypeEnum } from './session-event.type.js';
 
@@ -30,7 +31,7 @@ builder.subscriptionField('sessionEvents', (t) =>
       if (!session) {
         throw new GraphQLError('Session not found.', { extensions: { code: 'NOT_FOUND', argument: 'sessionId' } });
       }
-      return context.events.subscribe({ sessionId: session.id }, after);
+      return deliverEvents(context, { sessionId: session.id }, after);
     },
     resolve: (event: StreamedEvent) => event,
   }),
@@ -64,7 +65,8 @@ builder.subscriptionField('activityFeed', (t) =>
           extensions: { code: 'FORBIDDEN', argument: 'filter.agentId' },
         });
       }
-      return context.events.subscribe(
+      return deliverEvents(
+        context,
         {
           agentId: owner ?? requestedAgent,
           statuses: args.filter?.status ?? undefined,

@@ -157,8 +157,9 @@ export class EventStream {
   /**
    * Events in scope: those after `after` from the log first, then live ones, with no
    * gap and no duplicate at the seam. Without `after`, only what happens from now on.
+   * `onStart` learns the position the stream starts after (`after`, or "now"), once known.
    */
-  subscribe(scope: EventScope, after?: bigint): AsyncIterableIterator<StreamedEvent> {
+  subscribe(scope: EventScope, after?: bigint, onStart?: (position: bigint) => void): AsyncGenerator<StreamedEvent> {
     const backlog = this.subscriberBacklog;
     // Waiting events live here, up to the backlog, and nowhere else: a subscriber that
     // does not keep up is stopped, never left to pile up pending pushes.
@@ -172,6 +173,7 @@ export class EventStream {
       // Registered before reading the log, so nothing committed meanwhile is missed.
       const seam = this.position;
       let delivered = after ?? seam;
+      onStart?.(delivered);
       // It still receives what is waiting, then this error; everything it received is in
       // order, so its last cursor is a safe place to resume from.
       const fellBehind = () => stop(fellBehindError());
@@ -230,9 +232,10 @@ export class EventStream {
 }
 
 function fellBehindError(): GraphQLError {
-  return new GraphQLError('Subscriber fell too far behind; resubscribe with `after` set to the last cursor received.', {
-    extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
-  });
+  return new GraphQLError(
+    'Subscriber fell too far behind; resubscribe with `after` set to `extensions.resumeAfter`, the last cursor received.',
+    { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } },
+  );
 }
 
 function inScope(scope: EventScope, event: StreamedEvent): boolean {

@@ -7,6 +7,13 @@ import { encodeEventCursor } from './event-cursor.js';
 
 export const SessionEventTypeEnum = builder.enumType(SessionEventType, { name: 'SessionEventType' });
 
+/**
+ * The event-to-field mapping, in one place. Every field but `session` reads the event
+ * row itself and declares no `select`: a streamed event is a whole row Pothos did not
+ * load, and a field with a `select` would make it query the row again per event (a
+ * delivery that could fail with the database). Rows loaded by a query (`node`,
+ * `session.events`) are whole rows too, since the type selects every column.
+ */
 export const SessionEventNode = builder.prismaNode('SessionEvent', {
   description: 'One thing that happened to a session: the append-only activity log.',
   id: { resolve: (event) => event.id.toString() },
@@ -15,7 +22,6 @@ export const SessionEventNode = builder.prismaNode('SessionEvent', {
   fields: (t) => ({
     cursor: t.string({
       description: 'Opaque position in the event stream; pass it as `after` to resume.',
-      select: { id: true },
       resolve: (event) => encodeEventCursor(event.id),
     }),
     type: t.expose('type', { type: SessionEventTypeEnum }),
