@@ -121,7 +121,7 @@ export const ERROR_CODES = {
   },
   STREAM_INTERRUPTED: {
     description:
-      'A subscription ended because an event could not be delivered whole: a field of it needed the database, which failed (`extensions.reason`: `DATABASE_UNAVAILABLE` or `REQUEST_TIMEOUT`). The event was not sent; subscribe again with `after` set to `extensions.resumeAfter` (the cursor of the last event delivered) to receive it and everything after it, once.',
+      'A subscription ended because an event could not be delivered whole: a field of it needed the database, which failed (`extensions.reason`). The event was not sent; subscribe again with `after` set to `extensions.resumeAfter` (the last cursor delivered) to receive it and all after it, once.',
   },
   INTERNAL_SERVER_ERROR: {
     description:
