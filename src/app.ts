@@ -20,6 +20,7 @@ import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
 import { eventDeliveryPlugin } from './modules/activity/event-delivery.js';
 import { EventStream } from './modules/activity/event-stream.js';
+import { createAvinodeIntake } from './modules/avinode-intake/intake.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { type MetricsServer, metricsEndpointPlugin, serveMetrics } from './observability/metrics-endpoint.js';
 import { countingRefusals, createOperationMetrics } from './observability/operation-metrics.js';
@@ -72,6 +73,13 @@ export async function createApp({
   await events.start();
   registerEventStreamMetrics(metrics, events);
   registerDatabasePoolMetrics(metrics, database.poolStats);
+  const avinodeIntake = createAvinodeIntake({
+    config: config.avinode,
+    prisma: database.prisma,
+    pubsub,
+    logger,
+    metrics,
+  });
   // Rate limits are shared by every instance when Redis is there, per process otherwise.
   const rateLimitRedis = config.redisUrl
     ? new Redis(config.redisUrl, {
@@ -120,7 +128,8 @@ export async function createApp({
         }
       : false,
     plugins: [
-      readinessPlugin(database),
+      readinessPlugin(database, avinodeIntake.status),
+      avinodeIntake.plugin,
       ...(config.metrics.onApiPort ? [metricsEndpointPlugin(metrics)] : []),
       ...(servesMetrics ? [phaseMetricsPlugin(metrics)] : []),
       chatSessionsRestPlugin({ contextOf: contextFactory, limits: config.limits, limiter, logger }),
@@ -152,6 +161,8 @@ export async function createApp({
     keepAliveMs: KEEP_ALIVE_MS,
   });
 
+  avinodeIntake.start();
+
   return {
     yoga,
     events,
@@ -180,6 +191,7 @@ export async function createApp({
       // Subscriptions complete cleanly (SSE streams end, graphql-ws sends `complete`),
       // and sockets take no new operations meanwhile...
       const webSocketsDrained = webSockets.drain(left());
+      await avinodeIntake.stop();
       await events.stop();
       await webSocketsDrained;
       // ...then sockets close with 1001 "going away".
@@ -205,8 +217,8 @@ async function untilReady(redis: Redis, timeoutMs: number, logger: Logger): Prom
   if (!ready) logger.warn('redis not ready; rate limits count in this instance until it is', { timeoutMs });
 }
 
-/** `/readyz`: 200 when the database answers, 503 when it does not. */
-function readinessPlugin(database: Database): Plugin {
+/** `/readyz`: 200 when the database answers, 503 when it does not; `avinode` says what the intake does. */
+function readinessPlugin(database: Database, avinodeStatus: () => Record<string, unknown>): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/readyz') return;
@@ -216,7 +228,7 @@ function readinessPlugin(database: Database): Plugin {
           database.ping(),
           new Promise((_, reject) => setTimeout(() => reject(new Error('ping timed out')), READY_TIMEOUT_MS).unref()),
         ]);
-        endResponse(fetchAPI.Response.json({ status: 'ready' }));
+        endResponse(fetchAPI.Response.json({ status: 'ready', avinode: avinodeStatus() }));
       } catch {
         endResponse(fetchAPI.Response.json({ status: 'unavailable', database: 'unreachable' }, { status: 503 }));
       }

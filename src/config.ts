@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  type AvinodeConfig,
+  AvinodeConfigProblem,
+  avinodeConfigOf,
+  avinodeEnvironment,
+} from './modules/avinode-intake/intake.config.js';
 
 /**
  * The environment, parsed and validated once. Nothing else reads process.env,
@@ -55,6 +61,7 @@ const environmentSchema = z.object({
   EVENT_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
   METRICS: z.enum(['auto', 'on', 'off']).default('auto'),
   METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+  ...avinodeEnvironment,
 });
 
 export type DatabaseConfig =
@@ -114,6 +121,8 @@ export type Config = {
   eventPollIntervalMs: number;
   /** Prometheus `/metrics`: on the API port, on a port of its own, or not served. */
   metrics: { onApiPort: boolean; port: number | undefined };
+  /** The Avinode webhook receiver and intake worker (src/modules/avinode-intake). */
+  avinode: AvinodeConfig;
 };
 
 /** Production accepts tokens valid for a day unless told otherwise; 0 turns the limit off. */
@@ -126,6 +135,15 @@ function maxTokenLifetime(setting: number | undefined, isProduction: boolean): n
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+function avinodeSettings(env: z.output<typeof environmentSchema>, isProduction: boolean): AvinodeConfig {
+  try {
+    return avinodeConfigOf(env, isProduction);
+  } catch (error) {
+    if (error instanceof AvinodeConfigProblem) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
@@ -201,5 +219,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       env.METRICS === 'off'
         ? { onApiPort: false, port: undefined }
         : { onApiPort: env.METRICS_PORT === undefined && developmentTool(env.METRICS), port: env.METRICS_PORT },
+    avinode: avinodeSettings(env, isProduction),
   };
 }

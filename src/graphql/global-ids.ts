@@ -7,6 +7,7 @@ const NUMBERED = new Set(['SessionEvent']);
 /** The Node types of the schema; any other type name in an id is bad input, not a server error. */
 const NODE_TYPES = new Set([
   'Agent',
+  'AvinodeNotification',
   'ChatSession',
   'Client',
   'Conversation',

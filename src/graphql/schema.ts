@@ -20,6 +20,7 @@ import '../modules/quote/quote.mutations.js';
 import '../modules/proposal/proposal.mutations.js';
 import '../modules/activity/activity.subscriptions.js';
 import '../modules/session/session.subscriptions.js';
+import '../modules/avinode-intake/intake.graphql.js';
 
 builder.queryType({});
 builder.mutationType({});

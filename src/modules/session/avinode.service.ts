@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
 import type { ChatSession, PrismaClient } from '../../generated/prisma/client.js';
+import { requeueUnmatched } from '../avinode-intake/notification-store.js';
 import { InvalidTransitionError, ValidationError } from '../errors.js';
 import { externalId, parseInput } from '../validation.js';
 import {
@@ -22,6 +23,12 @@ const linkSchema = z.object({
   avinodeTripId: externalId,
   avinodeRfpId: externalId.nullish(),
   avinodeRfqId: externalId.nullish(),
+  avinodeTripCode: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z0-9]{6}$/, "must be the trip's 6-character display code, e.g. A1B2C3")
+    .nullish(),
   expectedVersion: z.number().int().nullish(),
 });
 
@@ -41,11 +48,13 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
       avinodeTripId: input.avinodeTripId,
       avinodeRfpId: input.avinodeRfpId ?? null,
       avinodeRfqId: input.avinodeRfqId ?? null,
+      avinodeTripCode: input.avinodeTripCode ?? null,
     };
     const alreadyLinked =
       session.avinodeTripId === ids.avinodeTripId &&
       (ids.avinodeRfpId === null || session.avinodeRfpId === ids.avinodeRfpId) &&
-      (ids.avinodeRfqId === null || session.avinodeRfqId === ids.avinodeRfqId);
+      (ids.avinodeRfqId === null || session.avinodeRfqId === ids.avinodeRfqId) &&
+      (ids.avinodeTripCode === null || session.avinodeTripCode === ids.avinodeTripCode);
     if (alreadyLinked) return { result: { session, changed: false }, events: [] };
 
     const state = { status: session.status, step: session.currentStep };
@@ -70,7 +79,7 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
       );
     }
     // Ids already recorded are facts about the trip: a relink may add one, never swap it.
-    for (const field of ['avinodeRfpId', 'avinodeRfqId'] as const) {
+    for (const field of ['avinodeRfpId', 'avinodeRfqId', 'avinodeTripCode'] as const) {
       const recorded = session[field];
       if (recorded !== null && ids[field] !== null && ids[field] !== recorded)
         throw ValidationError.of(field, `the session is already linked to ${recorded}`);
@@ -85,10 +94,16 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
         avinodeTripId: ids.avinodeTripId,
         avinodeRfpId: ids.avinodeRfpId ?? session.avinodeRfpId,
         avinodeRfqId: ids.avinodeRfqId ?? session.avinodeRfqId,
+        avinodeTripCode: ids.avinodeTripCode ?? session.avinodeTripCode,
         requestId,
         currentStep: next.step,
         ...touched(),
       },
+    });
+    // Avinode notifications that arrived before this link was made now have somewhere to go.
+    await requeueUnmatched(tx, {
+      tripCodes: [updated.avinodeTripId, updated.avinodeTripCode].filter((key): key is string => key !== null),
+      rfqIds: updated.avinodeRfqId ? [updated.avinodeRfqId] : [],
     });
     const joined =
       requestId !== session.requestId ? { requestId, previousRequestId: session.requestId } : { requestId };
@@ -102,6 +117,30 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
       ...transitionEvents(session, moved, next),
     ];
     return { result: { session: updated, changed: true }, events };
+  });
+}
+
+/**
+ * The trip's display code, learned from Avinode (GET /trips/{id}) for sessions linked
+ * without one, so notifications that name the trip by its code reach them. A fact about
+ * the trip rather than a workflow change: no version bump, no event. Notifications
+ * waiting for the code are matched again. Answers the sessions that learned it.
+ */
+export async function learnAvinodeTripCode(
+  prisma: PrismaClient,
+  avinodeTripId: string,
+  avinodeTripCode: string,
+): Promise<string[]> {
+  return prisma.$transaction(async (tx) => {
+    await lockAvinodeTrip(tx, avinodeTripId);
+    const sessions = await tx.chatSession.findMany({
+      where: { avinodeTripId, avinodeTripCode: null },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    await tx.chatSession.updateMany({ where: { avinodeTripId, avinodeTripCode: null }, data: { avinodeTripCode } });
+    await requeueUnmatched(tx, { tripCodes: [avinodeTripCode], rfqIds: [] });
+    return sessions.map((session) => session.id);
   });
 }
 
@@ -150,6 +189,7 @@ export async function recordRfqsSent(prisma: PrismaClient, viewer: Viewer, raw: 
         ...touched(),
       },
     });
+    if (updated.avinodeRfqId) await requeueUnmatched(tx, { tripCodes: [], rfqIds: [updated.avinodeRfqId] });
     const events = [
       {
         sessionId: session.id,

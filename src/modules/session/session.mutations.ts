@@ -84,6 +84,10 @@ const LinkAvinodeTripInput = builder.inputType('LinkAvinodeTripInput', {
     avinodeTripId: t.string({ required: true, description: 'e.g. atrip-64956150' }),
     avinodeRfpId: t.string(),
     avinodeRfqId: t.string({ description: 'e.g. arfq-113903111' }),
+    avinodeTripCode: t.string({
+      description:
+        "The trip's 6-character display code (e.g. A1B2C3), which Avinode's notifications carry. Omitted: the Avinode intake looks it up.",
+    }),
     expectedVersion: t.int(),
   }),
 });

@@ -16,6 +16,10 @@ export const ChatSessionNode = builder.prismaNode('ChatSession', {
     avinodeTripId: t.exposeString('avinodeTripId', { nullable: true, description: 'e.g. atrip-64956150' }),
     avinodeRfpId: t.exposeString('avinodeRfpId', { nullable: true }),
     avinodeRfqId: t.exposeString('avinodeRfqId', { nullable: true, description: 'e.g. arfq-113903111' }),
+    avinodeTripCode: t.exposeString('avinodeTripCode', {
+      nullable: true,
+      description: "The trip's display code (e.g. A1B2C3): given when linking, or learned from Avinode.",
+    }),
     startedAt: t.expose('startedAt', { type: 'DateTime' }),
     endedAt: t.expose('endedAt', { type: 'DateTime', nullable: true }),
     lastActivityAt: t.expose('lastActivityAt', { type: 'DateTime' }),
