@@ -204,3 +204,12 @@ export async function enqueueTripLookups(
   countTransition('PENDING', count);
   return count;
 }
+
+/** Keeps a live worker's claims from lapsing while it is still working on them. */
+export async function renewClaims(prisma: PrismaClient, claims: ClaimedNotification[], leaseMs: number): Promise<void> {
+  if (claims.length === 0) return;
+  await prisma.$executeRaw`UPDATE avinode_notifications
+    SET claimed_until = now() + make_interval(secs => ${leaseMs / 1000})
+    WHERE status = 'PROCESSING' AND id = ANY(${claims.map((claim) => claim.id)}::uuid[])
+      AND claim_id = ANY(${[...new Set(claims.map((claim) => claim.claimId))]}::uuid[])`;
+}

@@ -13,6 +13,7 @@ import {
   type ClaimedNotification,
   claimDue,
   enqueueTripLookups,
+  renewClaims,
   type Settlement,
   settleClaim,
 } from './notification-store.js';
@@ -37,6 +38,8 @@ export type WorkerStatus = { paused: boolean; reason?: string; until?: string };
 export class IntakeWorker {
   private running = false;
   private inFlight = new Set<Promise<void>>();
+  private held = new Map<string, ClaimedNotification>();
+  private renewTimer: NodeJS.Timeout | undefined;
   private pumping = false;
   private pumpAgain = false;
   private timer: NodeJS.Timeout | undefined;
@@ -44,25 +47,33 @@ export class IntakeWorker {
   private pauseReason: string | undefined;
   private lastLookupAt = 0;
   private readonly stopping = new AbortController();
-  /** A crashed worker's claims lapse after this; far longer than one fetch-and-apply. */
+  /** A crashed worker's claims lapse after this: several fetches (each bounded by the timeout) and the writes. */
   private readonly leaseMs: number;
 
   constructor(
     private readonly options: WorkerOptions,
     fetchTimeoutMs: number,
   ) {
-    this.leaseMs = Math.max(60_000, fetchTimeoutMs * 6);
+    this.leaseMs = fetchTimeoutMs * 6;
   }
 
   start(): void {
     this.running = true;
     this.schedule(0);
+    // A claim is a lease for crashed workers only: a live one renews what it still holds.
+    this.renewTimer = setInterval(() => {
+      renewClaims(this.options.prisma, [...this.held.values()], this.leaseMs).catch((error: Error) =>
+        this.options.logger.warn('avinode intake: could not renew claims', { error: error.message }),
+      );
+    }, this.leaseMs / 3);
+    this.renewTimer.unref();
   }
 
   /** Stops claiming, aborts Avinode calls in flight (their notifications go back, unharmed), waits for them. */
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    clearInterval(this.renewTimer);
     this.stopping.abort();
     await Promise.allSettled([...this.inFlight]);
     if (this.pauseReason) intakeCounters.pausedWorkers--;
@@ -117,7 +128,9 @@ export class IntakeWorker {
       const claimed = await claimDue(prisma, concurrency - this.inFlight.size, this.leaseMs);
       if (claimed.length === 0) return;
       for (const notification of claimed) {
+        this.held.set(notification.id, notification);
         const work: Promise<void> = this.process(notification).finally(() => {
+          this.held.delete(notification.id);
           this.inFlight.delete(work);
           this.wake();
         });
