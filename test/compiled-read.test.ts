@@ -145,6 +145,50 @@ describe('the compiled read path', () => {
     });
   }
 
+  it('answers pages after a cursor as the resolvers do, in either order, and none after an unknown cursor', async () => {
+    const query = `query After($after: String, $orderBy: SessionOrder) {
+      sessions(first: 2, after: $after, orderBy: $orderBy) {
+        totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } } } }`;
+    const token = await server.tokenFor(owner.authSubject);
+    const viewer: Viewer = { kind: 'agent', agent: owner, isAdmin: false, expiresAt: undefined };
+    const gone = Buffer.from('GPC:S:01900000-0000-7000-8000-000000000000').toString('base64');
+    for (const orderBy of [undefined, { field: 'STARTED_AT', direction: 'ASC' }]) {
+      const first = await execute(server.url, query, { orderBy }, token);
+      const cursor = (first.data as { sessions: { edges: { cursor: string }[] } }).sessions.edges[0]?.cursor;
+      for (const after of [cursor, gone]) {
+        database.statements.length = 0;
+        const answer = await execute(server.url, query, { after, orderBy }, token);
+        expect(database.statements[1]).toContain(COMPILED_READ_MARKER);
+        expect(answer.data, `after ${after} ${JSON.stringify(orderBy)}`).toEqual(
+          await resolved(query, { after, orderBy }, viewer),
+        );
+      }
+    }
+  });
+
+  it('drops no row when the cursor row has left the page (Prisma skips one)', async () => {
+    // Another agent's session stands for a row that no longer matches (say, one whose status
+    // changed between two pages): the page continues right after its position.
+    const after = Buffer.from(`GPC:S:${othersSessionId}`).toString('base64');
+    const answer = await execute(
+      server.url,
+      `query Left($after: String) { sessions(first: 10, after: $after) { edges { node { id } } } }`,
+      { after },
+      await server.tokenFor(owner.authSubject),
+    );
+    const expected = await database.prisma.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT s.id FROM chat_sessions s, chat_sessions c WHERE c.id = $1::uuid AND s.iso_agent_id = $2::uuid
+         AND (s.last_activity_at, s.id) < (c.last_activity_at, c.id) ORDER BY s.last_activity_at DESC, s.id DESC`,
+      othersSessionId,
+      owner.id,
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    const ids = (answer.data as { sessions: { edges: { node: { id: string } }[] } }).sessions.edges.map(
+      (e) => e.node.id,
+    );
+    expect(ids).toEqual(expected.map((row) => globalId('ChatSession', row.id)));
+  });
+
   it("keeps another agent's session out of reach", async () => {
     const query = `query Other($id: ID!) { session(id: $id) { id } sessions(first: 100) { edges { node { agent { id } } } } }`;
     const answer = await execute(

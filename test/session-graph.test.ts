@@ -1,5 +1,7 @@
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/generated/prisma/client.js';
+import { COMPILED_READ_MARKER } from '../src/graphql/compiled-read/compile.js';
 import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
@@ -115,6 +117,103 @@ describe('the nested session page', () => {
     const token = await server.tokenFor(owner.authSubject);
     const result = await execute(server.url, SessionPage, { first: 101 }, token);
     expect(result.errors?.[0]?.extensions?.['code']).toBe('PAGE_SIZE_EXCEEDED');
+  });
+});
+
+describe('SQL statements per page (issue 10)', () => {
+  // A page as a dashboard asks for it, with and without the connection's totalCount.
+  const Dashboard = graphql(`
+    query StatementsDashboard($first: Int, $after: String) {
+      sessions(first: $first, after: $after) {
+        edges {
+          node {
+            id status currentStep lastActivityAt avinodeTripId messageCount quotesReceivedCount
+            conversation { subject messages(first: 3) { edges { node { senderType content createdAt } } } }
+            request { tripType passengers client { companyName } legs { departureAirport arrivalAirport } }
+            quotes(first: 5) { totalCount edges { node { totalPrice operator { name } } } }
+            primaryQuote { totalPrice }
+            proposal { number total status }
+          }
+        }
+      }
+    }
+  `);
+  const DashboardWithCount = graphql(`
+    query StatementsDashboardWithCount($first: Int, $after: String) {
+      sessions(first: $first, after: $after) {
+        totalCount
+        edges { node { id conversation { subject messages(first: 3) { edges { node { content } } } } } }
+      }
+    }
+  `);
+  let fleet: Agent;
+  let token: string;
+  let afterFirst: string;
+
+  beforeAll(async () => {
+    fleet = await createAgent(database.prisma);
+    for (let batch = 0; batch < 11; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, () => createSessionGraph(database.prisma, fleet, { messages: 3, quotes: 2 })),
+      );
+    }
+    token = await server.tokenFor(fleet.authSubject);
+    const first = await expectData(server.url, Dashboard, { first: 1 }, token);
+    afterFirst = Buffer.from(
+      `GPC:S:${
+        Buffer.from(first.sessions.edges[0]?.node.id ?? '', 'base64')
+          .toString()
+          .split(':')[1]
+      }`,
+    ).toString('base64');
+  });
+
+  /** Statements of one request, viewer look-up included, and the page it answered. */
+  async function statementsOf(document: string, variables: { first: number; after?: string }) {
+    database.statements.length = 0;
+    const data = (await expectData(server.url, document, variables, token)) as { sessions: { edges: unknown[] } };
+    expect(database.statements.filter((sql) => VIEWER_LOOKUP.test(sql))).toHaveLength(1);
+    return { statements: database.statements.length, edges: data.sessions.edges.length };
+  }
+
+  it('a first page: the viewer look-up and one statement, at 10 and at 100 sessions, count or not', async () => {
+    for (const document of [print(Dashboard), print(DashboardWithCount)]) {
+      const ten = await statementsOf(document, { first: 10 });
+      const hundred = await statementsOf(document, { first: 100 });
+      expect([ten.edges, hundred.edges]).toEqual([10, 100]);
+      expect([ten.statements, hundred.statements]).toEqual([2, 2]);
+    }
+  });
+
+  it('a page after a cursor: the same', async () => {
+    for (const document of [print(Dashboard), print(DashboardWithCount)]) {
+      const ten = await statementsOf(document, { first: 10, after: afterFirst });
+      const hundred = await statementsOf(document, { first: 100, after: afterFirst });
+      expect([ten.edges, hundred.edges]).toEqual([10, 100]);
+      expect([ten.statements, hundred.statements]).toEqual([2, 2]);
+    }
+  });
+
+  it('the resolvers (a directive keeps a page from being compiled): a constant number, and the count only when asked', async () => {
+    const skipped = (document: string) => document.replace('edges {', 'edges @include(if: true) {');
+    const counts: number[][] = [];
+    for (const document of [Dashboard, DashboardWithCount]) {
+      const query = skipped(print(document));
+      const perSize = [];
+      for (const first of [10, 100]) {
+        database.statements.length = 0;
+        const data = (await expectData(server.url, query, { first }, token)) as { sessions: { edges: unknown[] } };
+        expect(data.sessions.edges).toHaveLength(first);
+        expect(database.statements.some((sql) => sql.includes(COMPILED_READ_MARKER))).toBe(false);
+        perSize.push(database.statements.length);
+      }
+      counts.push(perSize);
+    }
+    // The viewer look-up and the page; the count is one more, only when totalCount is asked.
+    expect(counts).toEqual([
+      [2, 2],
+      [3, 3],
+    ]);
   });
 });
 

@@ -153,12 +153,30 @@ class ReadCompiler {
       return `(SELECT ${object} FROM chat_sessions ${t} WHERE ${t}.id = ${this.param(decoded.id)}::uuid${owned})`;
     }
     if (name === 'sessions') {
-      const where = (t: string) => this.sessionConditions(t, args['filter'] as SessionFilterValue | undefined);
+      const order = sessionOrder(args['orderBy'] as SessionOrderValue | undefined);
+      const after = args['after'] == null ? undefined : sessionCursor(String(args['after']));
+      const filter = args['filter'] as SessionFilterValue | undefined;
+      const where = (t: string) => {
+        const conditions = this.sessionConditions(t, filter);
+        // Prisma's cursor: the rows after the cursor's row in the page order (none when it is gone).
+        if (after) {
+          const at = this.alias();
+          conditions.push(
+            `(${t}.${order.column}, ${t}.id) ${order.direction === 'DESC' ? '<' : '>'} ` +
+              `(SELECT ${at}.${order.column}, ${at}.id FROM chat_sessions ${at} WHERE ${at}.id = ${this.param(after)}::uuid)`,
+          );
+        }
+        return conditions;
+      };
+      // totalCount counts the whole filtered set, as the resolver's count does, not what follows the cursor.
+      const counted = (t: string) => this.sessionConditions(t, filter);
       return this.connection(queryType, nodes, args, {
         table: 'chat_sessions',
         where,
-        orderBy: sessionOrder(args['orderBy'] as SessionOrderValue | undefined),
+        countWhere: counted,
+        orderBy: `${order.column} ${order.direction}, id ${order.direction}`,
         cursor: 'string-id',
+        acceptsAfter: true,
       });
     }
     return bail();
@@ -231,10 +249,14 @@ class ReadCompiler {
       orderBy: string;
       cursor: Connection['cursor'];
       totalCount?: boolean;
+      /** The rows totalCount counts, when not those of `where`. */
+      countWhere?: (alias: string) => string[];
+      acceptsAfter?: boolean;
     },
   ): string {
     const node = nodes[0] ?? bail();
-    if (args['after'] != null || args['before'] != null || args['last'] != null) bail();
+    if ((args['after'] != null && !source.acceptsAfter) || args['before'] != null || args['last'] != null) bail();
+    const hasPreviousPage = args['after'] != null;
     const first = args['first'] == null ? DEFAULT_PAGE_SIZE : Number(args['first']);
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) bail();
     const connectionType = this.fieldType(parent, node.name.value);
@@ -252,7 +274,7 @@ class ReadCompiler {
       else if (name === 'totalCount') {
         const counted = this.alias();
         entries.push(
-          `'${key}', (SELECT count(*) FROM ${source.table} ${counted}${whereClause(source.where(counted))})`,
+          `'${key}', (SELECT count(*) FROM ${source.table} ${counted}${whereClause((source.countWhere ?? source.where)(counted))})`,
         );
       } else if (name === 'edges') {
         const edge: string[] = [];
@@ -274,7 +296,7 @@ class ReadCompiler {
           const infoName = infoNodes[0]?.name.value;
           if (infoName === '__typename') info.push(`'${infoKey}', '${pageInfoType.name}'`);
           else if (infoName === 'hasNextPage') info.push(`'${infoKey}', count(*) > ${first}`);
-          else if (infoName === 'hasPreviousPage') info.push(`'${infoKey}', false`);
+          else if (infoName === 'hasPreviousPage') info.push(`'${infoKey}', ${hasPreviousPage}`);
           else if (infoName === 'startCursor') {
             info.push(`'${infoKey}', (array_agg(${cursor} ORDER BY ${page}.row_number) FILTER (WHERE ${inPage}))[1]`);
           } else if (infoName === 'endCursor') {
@@ -344,9 +366,17 @@ const ORDER_COLUMNS = {
 } as const;
 
 /** sessionOrderBy's order: newest activity first unless asked otherwise, the id breaking ties. */
-function sessionOrder(order: SessionOrderValue | undefined): string {
+function sessionOrder(order: SessionOrderValue | undefined): { column: string; direction: 'ASC' | 'DESC' } {
   const direction = order?.direction === 'ASC' ? 'ASC' : 'DESC';
-  return `${ORDER_COLUMNS[order?.field ?? 'LAST_ACTIVITY_AT'] ?? bail()} ${direction}, id ${direction}`;
+  return { column: ORDER_COLUMNS[order?.field ?? 'LAST_ACTIVITY_AT'] ?? bail(), direction };
+}
+
+/** The session id in one of this connection's cursors; any other cursor is the resolvers' to refuse. */
+function sessionCursor(cursor: string): string {
+  const match = /^GPC:S:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(
+    Buffer.from(cursor, 'base64').toString('utf8'),
+  );
+  return match?.[1] ?? bail();
 }
 
 /** Starts every compiled statement. */
