@@ -80,6 +80,18 @@ const CASES: Case[] = [
     run: capture({ legs: [leg('KTEB', 'LFPB', '2026-12-17T10:00:00Z'), leg('LFPB', 'KTEB', '2026-12-10T14:00:00Z')] }),
     fields: ['legs.1.departureAt'],
   },
+  {
+    name: 'an airport that only upper-cases to a code (ßkt → SSKT)',
+    run: capture({ legs: [leg('ßkt', 'LFPB', '2026-12-10T14:00:00Z'), leg('LFPB', 'KTEB', '2026-12-17T10:00:00Z')] }),
+    fields: ['legs.0.departureAirport'],
+  },
+  {
+    name: 'an airport with a long s (ſ upper-cases to S)',
+    run: capture({ legs: [leg('KTEB', 'LFPB', '2026-12-10T14:00:00Z'), leg('LFPB', 'kſan', '2026-12-17T10:00:00Z')] }),
+    fields: ['legs.1.arrivalAirport'],
+  },
+  { name: 'a currency that only upper-cases to a code (uſd)', run: capture({ currency: 'uſd' }), fields: ['currency'] },
+  { name: 'a quote currency with a dotless i (ınr)', run: quote({ currency: 'ınr' }), fields: ['currency'] },
   { name: 'no passengers', run: capture({ passengers: 0 }), fields: ['passengers'] },
   { name: '101 passengers', run: capture({ passengers: 101 }), fields: ['passengers'] },
   { name: 'currency XXXX on a request', run: capture({ currency: 'XXXX' }), fields: ['currency'] },
@@ -120,6 +132,12 @@ const CASES: Case[] = [
     name: 'a blank reason for pausing',
     run: async () => (await call(PauseSession, { input: { sessionId: at.capture.id, reason: '   ' } })).pauseSession,
     fields: ['reason'],
+  },
+  {
+    name: 'a proposal address with a Kelvin sign (lower-cases to k)',
+    run: async () =>
+      (await call(SendProposal, { input: { sessionId: at.send.id, sentTo: '\u212Aim@acme.test' } })).sendProposal,
+    fields: ['sentTo'],
   },
   {
     name: 'a proposal sent to something that is not an email address',

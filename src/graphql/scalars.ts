@@ -2,20 +2,46 @@ import { GraphQLError, Kind } from 'graphql';
 import { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
 
 // What a charter can plausibly involve, and safely inside PostgreSQL's timestamptz range.
 const EARLIEST = Date.UTC(1900, 0, 1);
 const LATEST = Date.UTC(9999, 11, 31);
 
+/**
+ * `new Date()` rolls impossible dates over (2026-02-30 becomes 2 March, 24:00 the next
+ * day), so every part is checked against the calendar before the string is parsed.
+ */
+function isOnTheCalendar(parts: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = parts
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
+  if (year === undefined || month === undefined || day === undefined || hour === undefined || minute === undefined) {
+    return false;
+  }
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59
+  );
+}
+
 function parseDateTime(value: unknown): Date {
-  if (typeof value === 'string' && ISO_DATE_TIME.test(value)) {
+  const parts = typeof value === 'string' ? ISO_DATE_TIME.exec(value) : null;
+  if (typeof value === 'string' && parts && isOnTheCalendar(parts)) {
     const date = new Date(value);
     if (!Number.isNaN(date.getTime()) && date.getTime() >= EARLIEST && date.getTime() <= LATEST) return date;
   }
   throw new GraphQLError(
-    'DateTime must be an ISO-8601 string with a time zone between 1900 and 9999, e.g. 2026-12-01T14:30:00Z.',
+    'DateTime must be a real calendar date and time in ISO-8601 with a time zone, between 1900 and 9999, e.g. 2026-12-01T14:30:00Z.',
     {
       extensions: { code: 'BAD_USER_INPUT' },
     },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
 import type { ChatSession, PrismaClient } from '../../generated/prisma/client.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { parseInput, text } from '../validation.js';
+import { jsonObject, parseInput, text } from '../validation.js';
 import {
   actorIdOf,
   type EventDraft,
@@ -21,9 +21,12 @@ export type StartSessionInput = {
   metadata?: unknown;
 };
 
+/** Session metadata: a few keys a frontend keeps with the session, not a document store. */
+export const METADATA_LIMITS = { maxBytes: 16_384, maxDepth: 8 };
+
 const startSchema = z.object({
   subject: text(300).nullish(),
-  metadata: z.record(z.string(), z.unknown()).nullish(),
+  metadata: jsonObject(METADATA_LIMITS).nullish(),
 });
 
 /**
