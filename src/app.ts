@@ -9,6 +9,7 @@ import { compiledReadPlugin } from './graphql/compiled-read/plugin.js';
 import type { Context } from './graphql/context.js';
 import { createContextFactory } from './graphql/context-factory.js';
 import { maskError } from './graphql/errors-mask.js';
+import { argumentBoundsPlugin } from './graphql/plugins/argument-bounds.js';
 import { inputSanityPlugin } from './graphql/plugins/input-sanity.js';
 import { queryLimitsPlugin } from './graphql/plugins/limits.js';
 import { observabilityPlugin } from './graphql/plugins/observability.js';
@@ -139,6 +140,7 @@ export async function createApp({
       ...(config.trustedDocumentsManifest ? [trustedDocumentsPlugin(config.trustedDocumentsManifest)] : []),
       ...productionPlugins(config),
       inputSanityPlugin(),
+      argumentBoundsPlugin(),
       queryLimitsPlugin(config.limits),
       rateLimitPlugin(config.limits, limiter),
       // Before the deadline, so that the deadline also bounds the compiled reads.

@@ -125,6 +125,8 @@ const EXTREME_DATES = [
 const MALFORMED_DATES = [
   '2026-13-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-12-10T25:00:00Z', '2026-12-10T14:00:00', '2026-12-10', 'yesterday', '',
   'NaN', '+275760-09-13T00:00:00Z', '-000001-01-01T00:00:00Z', '2026-12-10T14:00:00+99:99', '2026-12-10T14:00:00Z\u0000',
+  // Impossible on the calendar, though `new Date()` would roll them over.
+  '2026-02-29T10:00:00Z', '2026-04-31T10:00:00Z', '2026-12-10T24:00:00Z', '2026-12-10T10:60:00Z', '2026-12-10T10:00:60Z', '2026-12-10T10:00:00+24:00',
 ];
 const dateValid = fc.constantFrom(...VALID_DATES);
 export const nastyDate: fc.Arbitrary<unknown> = fc.oneof(
@@ -146,7 +148,8 @@ const nastyJson = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom<unknown>(
-      { note: '\u0000' }, { '\u0000': 1 }, { note: '\uD800' }, { big: long(100_000) }, { n: 1e308 }, { n: -0 },
+      { note: '\u0000' }, { '\u0000': 1 }, { note: '\uD800' }, { big: long(100_000) }, { big: long(16_384) }, { n: 1e308 }, { n: -0 },
+      nested(9, '1'), { list: Array.from({ length: 5_000 }, (_, index) => index) },
       JSON.parse('{"__proto__":{"isAdmin":true}}'), [1, 2], 'text', 42, true,
     ),
   },
@@ -324,7 +327,7 @@ const TRIPS = [
   { tripType: 'MULTI_CITY', legs: [leg('KTEB', 'LFPB', dayAt(1)), leg('lfpb', ' egll ', dayAt(2)), leg('EGLL', 'OMDB', dayAt(3))] },
   { tripType: 'MULTI_CITY', legs: legsOf(20) }, // at the limit
 ];
-const airportNasty = fc.oneof(fc.constantFrom<unknown>('KTE', 'KTEBB', 'K TE', 'ÄÖÜX', 'kteb\u0000', 'K\u0000EB', '😀😀'), nastyString);
+const airportNasty = fc.oneof(fc.constantFrom<unknown>('KTE', 'KTEBB', 'K TE', 'ÄÖÜX', 'kteb\u0000', 'K\u0000EB', '😀😀', 'ßkt', 'kſan'), nastyString);
 const legSpecs = (template: ReturnType<typeof leg>): Record<string, Spec> => ({
   departureAirport: spec(fc.constant(template.departureAirport), airportNasty),
   arrivalAirport: spec(fc.constant(template.arrivalAirport), airportNasty),
@@ -492,7 +495,7 @@ const filterSpecs: Record<string, Spec> = {
   clientId: globalId('Client', 'client', 'foreignClient', 'session'),
   lastActivityAfter: spec(dateValid, nastyDate),
   lastActivityBefore: spec(dateValid, nastyDate),
-  search: spec(fc.constantFrom('trip', 'ACME', 'Acme Holdings'), nastyString),
+  search: spec(fc.constantFrom('trip', 'ACME', 'Acme Holdings'), fc.oneof(nastyString, fc.constantFrom<unknown>(long(201), long(450_000, '%_')))),
   agentId: globalId('Agent', 'agent', 'otherAgent', 'client'),
 };
 /** Filters set a few conditions each, now and then a hostile one. */

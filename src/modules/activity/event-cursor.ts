@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { isBigintId } from '../../graphql/global-ids.js';
+import { MAX_CURSOR_LENGTH } from '../../graphql/pagination.js';
 
 /**
  * Event cursors are opaque to clients so the stream's position can change shape
@@ -12,7 +13,7 @@ export function encodeEventCursor(id: bigint): string {
 }
 
 export function decodeEventCursor(cursor: string): bigint {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const decoded = cursor.length <= MAX_CURSOR_LENGTH ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const digits = decoded.startsWith(PREFIX) ? decoded.slice(PREFIX.length) : '';
   if (!isBigintId(digits)) {
     throw new GraphQLError('Invalid event cursor.', { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });

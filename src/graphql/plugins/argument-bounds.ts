@@ -1,0 +1,164 @@
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  getArgumentValues,
+  getNullableType,
+  getOperationAST,
+  getVariableValues,
+  isInputObjectType,
+  isListType,
+  isScalarType,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { MAX_PAGE_SIZE } from '../pagination.js';
+
+/**
+ * How large any argument may be, whatever field it goes to. Each limit sits above
+ * every legitimate value: ids are short, no list needs more entries than a page
+ * holds, and every text field has its own, tighter rule (a chat message, the longest,
+ * 20,000 characters), so the general string bound is only a backstop and a mutation
+ * still answers a too-long field with a ValidationError naming it. A tighter limit for one input field is listed here too,
+ * so this table is the whole answer to "how big may an argument be".
+ */
+export const ARGUMENT_LIMITS = {
+  /** Elements in any list argument (e.g. `nodes(ids:)`): one page. */
+  maxListLength: MAX_PAGE_SIZE,
+  /** Characters in any ID (a global id is well under 100). */
+  maxIdLength: 200,
+  /** Characters in any other string, unless `maxStringLengthOf` says less. */
+  maxStringLength: 100_000,
+  /** Input fields with a tighter bound, by `Type.field`. */
+  maxStringLengthOf: {
+    // A substring search runs over every visible session: a long pattern costs seconds.
+    'SessionFilter.search': 200,
+    'SessionFilter.avinodeTripId': 100,
+    'SessionFilter.avinodeRfqId': 100,
+  } as Record<string, number>,
+};
+
+type Problem = { path: string; message: string; maximum: number };
+
+function stringLimit(typeName: string, coordinate: string): number {
+  if (typeName === 'ID') return ARGUMENT_LIMITS.maxIdLength;
+  return ARGUMENT_LIMITS.maxStringLengthOf[coordinate] ?? ARGUMENT_LIMITS.maxStringLength;
+}
+
+/** The first value under `type` that is over its bound. */
+function oversized(value: unknown, type: GraphQLInputType, path: string, coordinate: string): Problem | undefined {
+  if (value === null || value === undefined) return undefined;
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    if (!Array.isArray(value)) return oversized(value, nullable.ofType, path, coordinate);
+    if (value.length > ARGUMENT_LIMITS.maxListLength) {
+      const maximum = ARGUMENT_LIMITS.maxListLength;
+      return { path, maximum, message: `\`${path}\` may hold at most ${maximum} items; got ${value.length}.` };
+    }
+    for (const [index, item] of value.entries()) {
+      const problem = oversized(item, nullable.ofType, `${path}.${index}`, coordinate);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (isInputObjectType(nullable)) {
+    for (const field of Object.values(nullable.getFields())) {
+      const item = (value as Record<string, unknown>)[field.name];
+      const problem = oversized(item, field.type, `${path}.${field.name}`, `${nullable.name}.${field.name}`);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (isScalarType(nullable) && typeof value === 'string') {
+    const maximum = stringLimit(nullable.name, coordinate);
+    if (value.length > maximum) {
+      return {
+        path,
+        maximum,
+        message: `\`${path}\` may be at most ${maximum} characters long; got ${value.length}.`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** Checks every argument of every field the operation selects, with its variables coerced. */
+function firstOversized(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): Problem | undefined {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return undefined;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  // Invalid variables are execution's to report, with graphql-js' own messages.
+  if (coerced.errors) return undefined;
+  const fragments = document.definitions.filter(
+    (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION,
+  );
+  const typeInfo = new TypeInfo(schema);
+  let problem: Problem | undefined;
+  for (const root of [operation, ...fragments]) {
+    visit(
+      root,
+      visitWithTypeInfo(typeInfo, {
+        Field(node) {
+          if (problem) return false;
+          const definition = typeInfo.getFieldDef();
+          if (!definition || definition.args.length === 0) return undefined;
+          let values: Record<string, unknown>;
+          try {
+            values = getArgumentValues(definition, node, coerced.coerced);
+          } catch {
+            return undefined; // a bad literal: execution reports it
+          }
+          for (const argument of definition.args) {
+            problem ??= oversized(values[argument.name], argument.type, argument.name, argument.name);
+          }
+          return undefined;
+        },
+      }),
+    );
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function refusal(problem: Problem) {
+  return {
+    errors: [
+      new GraphQLError(problem.message, {
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          argument: problem.path,
+          maximum: problem.maximum,
+          http: { status: 400 },
+        },
+      }),
+    ],
+  };
+}
+
+/**
+ * Bounds every argument before anything runs: a 15,000-id `nodes` call or a
+ * 900 KB search pattern is refused up front instead of holding a database
+ * connection for seconds.
+ */
+export function argumentBoundsPlugin(): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const problem = firstOversized(args.schema, args.document, args.operationName, args.variableValues);
+      if (problem) setResultAndStopExecution(refusal(problem));
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const problem = firstOversized(args.schema, args.document, args.operationName, args.variableValues);
+      if (problem) setResultAndStopExecution(refusal(problem));
+    },
+  };
+}
