@@ -22,11 +22,7 @@ export function maxPageSize(args: ConnectionArgs): number {
   }
   for (const name of ['after', 'before'] as const) {
     const cursor = args[name];
-    if (cursor != null && !isOwnCursor(cursor)) {
-      throw new GraphQLError(`\`${name}\` is not a cursor from this connection.`, {
-        extensions: { code: 'BAD_USER_INPUT', argument: name },
-      });
-    }
+    if (cursor != null && !isOwnCursor(cursor)) throw notACursorError(name);
   }
   return MAX_PAGE_SIZE;
 }
@@ -42,10 +38,24 @@ export function pageSizeError(argument: string, size: number): GraphQLError {
 export const MAX_CURSOR_LENGTH = 200;
 
 function isOwnCursor(cursor: string): boolean {
-  if (cursor.length > MAX_CURSOR_LENGTH) return false;
+  return cursorRowId(cursor) !== undefined;
+}
+
+/**
+ * The row id inside a cursor this server handed out (Pothos' `GPC:` prefix around a
+ * UUID or an integer), or undefined for anything else.
+ */
+export function cursorRowId(cursor: string): string | undefined {
+  if (cursor.length > MAX_CURSOR_LENGTH) return undefined;
   const decoded = Buffer.from(cursor, 'base64').toString('utf8');
-  const string = /^GPC:S:(.*)$/s.exec(decoded);
-  if (string) return UUID.test(string[1] ?? '');
-  const number = /^GPC:[NI]:(\d{1,19})$/.exec(decoded);
-  return number !== null && isBigintId(number[1] ?? '');
+  const string = /^GPC:S:(.*)$/s.exec(decoded)?.[1];
+  if (string !== undefined) return UUID.test(string) ? string : undefined;
+  const number = /^GPC:[NI]:(\d{1,19})$/.exec(decoded)?.[1];
+  return number !== undefined && isBigintId(number) ? number : undefined;
+}
+
+export function notACursorError(argument: 'after' | 'before'): GraphQLError {
+  return new GraphQLError(`\`${argument}\` is not a cursor from this connection.`, {
+    extensions: { code: 'BAD_USER_INPUT', argument },
+  });
 }

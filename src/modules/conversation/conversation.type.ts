@@ -1,6 +1,7 @@
 import { SenderType } from '../../generated/prisma/enums.js';
 import { builder } from '../../graphql/builder.js';
 import { maxPageSize } from '../../graphql/pagination.js';
+import { cursorMustBeVisible, messageRowVisible } from '../cursor-visibility.js';
 import { ownedBy, ownedViaConversation } from '../visibility.js';
 
 export const SenderTypeEnum = builder.enumType('SenderType', {
@@ -60,6 +61,7 @@ export const ConversationNode = builder.prismaNode('Conversation', {
       description: 'The messages, newest first (by when they were sent).',
       cursor: 'id',
       maxSize: maxPageSize,
+      ...cursorMustBeVisible(messageRowVisible),
       totalCount: true,
       query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
     }),

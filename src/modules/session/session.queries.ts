@@ -1,5 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { maxPageSize } from '../../graphql/pagination.js';
+import { cursorMustBeVisible, sessionRowVisible } from '../cursor-visibility.js';
 import { ownedBy } from '../visibility.js';
 import { SessionFilterInput, SessionOrderInput, sessionOrderBy, sessionWhere } from './session.filters.js';
 import { ChatSessionNode } from './session.type.js';
@@ -21,6 +22,7 @@ builder.queryField('sessions', (t) =>
       type: ChatSessionNode,
       cursor: 'id',
       maxSize: maxPageSize,
+      ...cursorMustBeVisible(sessionRowVisible),
       description: 'Sessions you may see, newest activity first. Page size 20 by default, 100 at most.',
       args: {
         filter: t.arg({ type: SessionFilterInput, required: false }),

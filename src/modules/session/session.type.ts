@@ -1,5 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { maxPageSize } from '../../graphql/pagination.js';
+import { cursorMustBeVisible, eventRowVisible, quoteRowVisible } from '../cursor-visibility.js';
 import { QuoteNode, quoteConnection } from '../quote/quote.type.js';
 import { ownedBy } from '../visibility.js';
 import { SessionStatusEnum, WorkflowStepEnum } from './session.enums.js';
@@ -43,6 +44,7 @@ export const ChatSessionNode = builder.prismaNode('ChatSession', {
       {
         type: QuoteNode,
         description: "Quotes on the session's trip request, in the order they arrived.",
+        ...cursorMustBeVisible(quoteRowVisible),
         select: (args, context, nestedSelection) => ({
           request: {
             select: {
@@ -67,6 +69,7 @@ export const ChatSessionNode = builder.prismaNode('ChatSession', {
       description: 'The activity log, oldest first.',
       cursor: 'id',
       maxSize: maxPageSize,
+      ...cursorMustBeVisible(eventRowVisible),
       totalCount: true,
       query: () => ({ orderBy: { id: 'asc' } }),
     }),

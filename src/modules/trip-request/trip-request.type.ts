@@ -1,6 +1,7 @@
 import { TripType } from '../../generated/prisma/enums.js';
 import { builder } from '../../graphql/builder.js';
 import { maxPageSize } from '../../graphql/pagination.js';
+import { cursorMustBeVisible, quoteRowVisible } from '../cursor-visibility.js';
 import { ownedBy, ownedViaRequest } from '../visibility.js';
 
 export const TripTypeEnum = builder.enumType('TripType', {
@@ -61,6 +62,7 @@ export const TripRequestNode = builder.prismaNode('TripRequest', {
       description: 'Operators’ quotes for this trip, in the order they arrived.',
       cursor: 'id',
       maxSize: maxPageSize,
+      ...cursorMustBeVisible(quoteRowVisible),
       totalCount: true,
       query: () => ({ orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }] }),
     }),
