@@ -79,6 +79,13 @@ export function jsonObject(limits: { maxBytes: number; maxDepth: number }) {
   });
 }
 
+/**
+ * The one answer to an external id (Avinode's) that some other row already holds,
+ * whoever holds it: it never says whether that is another session of the caller's
+ * or another agent's, nor anything about the holder (see the README's security section).
+ */
+export const ID_IN_USE_ELSEWHERE = 'is already in use elsewhere';
+
 /** Parses input with a zod schema; every problem becomes one field entry of a ValidationError. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);

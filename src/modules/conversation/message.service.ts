@@ -12,7 +12,7 @@ import {
   transitionEvents,
   transitionOf,
 } from '../session/session-transaction.js';
-import { externalId, parseInput, text } from '../validation.js';
+import { externalId, ID_IN_USE_ELSEWHERE, parseInput, text } from '../validation.js';
 
 const recordMessageSchema = z.object({
   sessionId: z.string(),
@@ -38,7 +38,7 @@ export async function recordMessage(prisma: PrismaClient, viewer: Viewer, raw: R
       const known = await tx.message.findUnique({ where: { externalId: input.externalId } });
       if (known) {
         if (known.conversationId !== session.conversationId) {
-          throw ValidationError.of('externalId', 'belongs to a message of another conversation');
+          throw ValidationError.of('externalId', ID_IN_USE_ELSEWHERE);
         }
         return { result: { session, message: known, created: false }, events: [] };
       }

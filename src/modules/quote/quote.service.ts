@@ -14,7 +14,7 @@ import {
   transitionEvents,
   transitionOf,
 } from '../session/session-transaction.js';
-import { currencyCode, externalId, money, parseInput, text } from '../validation.js';
+import { currencyCode, externalId, ID_IN_USE_ELSEWHERE, money, parseInput, text } from '../validation.js';
 import { ownedBy } from '../visibility.js';
 
 const receiveSchema = z
@@ -75,7 +75,7 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
       declineReason: input.declineReason ?? null,
     };
     if (known && known.requestId !== requestId) {
-      throw ValidationError.of('avinodeQuoteId', 'belongs to a quote on another trip request');
+      throw ValidationError.of('avinodeQuoteId', ID_IN_USE_ELSEWHERE);
     }
     if (known && !quoteChanged(known, fields))
       return { result: { sessions, quote: known, outcome: 'UNCHANGED' as QuoteOutcome }, events: [] };

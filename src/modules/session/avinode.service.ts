@@ -3,7 +3,7 @@ import type { Viewer } from '../../auth/viewer.js';
 import type { ChatSession, PrismaClient } from '../../generated/prisma/client.js';
 import { requeueUnmatched } from '../avinode-intake/notification-store.js';
 import { InvalidTransitionError, ValidationError } from '../errors.js';
-import { externalId, parseInput } from '../validation.js';
+import { externalId, ID_IN_USE_ELSEWHERE, parseInput } from '../validation.js';
 import {
   actorIdOf,
   actorOf,
@@ -160,7 +160,7 @@ async function tripRequestOf(tx: Tx, avinodeTripId: string, session: ChatSession
     select: { agentId: true, requestId: true },
   });
   if (siblings.some((sibling) => sibling.agentId !== session.agentId))
-    throw ValidationError.of('avinodeTripId', "is linked to another agent's session");
+    throw ValidationError.of('avinodeTripId', ID_IN_USE_ELSEWHERE);
   return siblings[0]?.requestId ?? session.requestId;
 }
 
