@@ -5,6 +5,8 @@ import { Redis } from 'ioredis';
 import { createTokenVerifier, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
+import { graphiqlOptions } from './graphiql/graphiql-options.js';
+import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './graphiql/offline-graphiql.js';
 import { compiledReadPlugin } from './graphql/compiled-read/plugin.js';
 import type { Context } from './graphql/context.js';
 import { createContextFactory } from './graphql/context-factory.js';
@@ -121,16 +123,13 @@ export async function createApp({
     batching: config.limits.maxBatchSize > 0 ? { limit: config.limits.maxBatchSize } : false,
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: true } : undefined,
     graphiql: config.graphiql
-      ? {
-          title: 'Chat session graph',
-          // Over SSE, subscriptions carry the headers editor's Authorization like every other request.
-          subscriptionsProtocol: 'SSE',
-          headers: graphiqlToken ? JSON.stringify({ Authorization: `Bearer ${graphiqlToken}` }) : undefined,
-        }
+      ? graphiqlOptions({ token: graphiqlToken, agentSubject: DEMO_AGENT_SUBJECT, prisma: database.prisma, logger })
       : false,
+    renderGraphiQL: renderOfflineGraphiQL,
     plugins: [
       readinessPlugin(database, avinodeIntake.status),
       avinodeIntake.plugin,
+      ...(config.graphiql ? [offlineGraphiQLAssetsPlugin()] : []),
       ...(config.metrics.onApiPort ? [metricsEndpointPlugin(metrics)] : []),
       ...(servesMetrics ? [phaseMetricsPlugin(metrics)] : []),
       chatSessionsRestPlugin({ contextOf: contextFactory, limits: config.limits, limiter, logger }),
