@@ -80,11 +80,11 @@ describe.skipIf(!hasBrowser && !inCI)('GraphiQL in a headless browser', () => {
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(demo.server.url);
     try {
-      await page.locator('.graphiql-execute-button').waitFor({ timeout: 60_000 });
+      await page.locator('.graphiql-execute-button').waitFor({ timeout: 120_000 });
     } catch (error) {
       throw new Error(`GraphiQL never became usable; it asked for:\n${requested.join('\n')}`, { cause: error });
     }
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     await context?.close();
