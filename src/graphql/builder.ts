@@ -40,7 +40,10 @@ export const builder = new SchemaBuilder<{
     defaultTypes: [],
     // Mutations answer `StartSessionPayload | NotFoundError | ...` without a wrapper type.
     directResult: true,
-    defaultUnionOptions: { name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result` },
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result`,
+      description: 'A mutation’s payload on success, or the typed error it ended in (nothing was written then).',
+    },
   },
   prisma: {
     client: (context) => context.prisma,

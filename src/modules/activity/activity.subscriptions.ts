@@ -17,9 +17,13 @@ const AFTER_DESCRIPTION =
 builder.subscriptionField('sessionEvents', (t) =>
   t.field({
     type: SessionEventNode,
-    description: "One session's events as they happen.",
+    description: "One session's events as they happen (after replaying those after `after`).",
     args: {
-      sessionId: t.arg.globalID({ for: ChatSessionNode, required: true }),
+      sessionId: t.arg.globalID({
+        for: ChatSessionNode,
+        required: true,
+        description: 'The session to follow; NOT_FOUND unless you may see it.',
+      }),
       after: t.arg.string({ description: AFTER_DESCRIPTION }),
     },
     subscribe: async (_root, args, context) => {
@@ -43,17 +47,22 @@ const ActivityFilter = builder.inputType('ActivityFilter', {
   fields: (t) => ({
     status: t.field({ type: [SessionStatusEnum], description: "The session's status just after the event." }),
     step: t.field({ type: [WorkflowStepEnum], description: "The session's step just after the event." }),
-    types: t.field({ type: [SessionEventTypeEnum] }),
-    agentId: t.globalID({ for: AgentNode, description: 'Admins only.' }),
+    types: t.field({ type: [SessionEventTypeEnum], description: 'Any of these event types.' }),
+    agentId: t.globalID({
+      for: AgentNode,
+      description:
+        'This agent’s sessions only. An agent may name only itself (else FORBIDDEN); admins and integrations anyone.',
+    }),
   }),
 });
 
 builder.subscriptionField('activityFeed', (t) =>
   t.field({
     type: SessionEventNode,
-    description: 'Every event you may see, for dashboards.',
+    description:
+      'Every event on the sessions you may see (agents: their own; admins and integrations: all), as it happens: for dashboards.',
     args: {
-      filter: t.arg({ type: ActivityFilter }),
+      filter: t.arg({ type: ActivityFilter, description: 'Only events matching every condition given.' }),
       after: t.arg.string({ description: AFTER_DESCRIPTION }),
     },
     subscribe: (_root, args, context) => {

@@ -131,7 +131,9 @@ builder.mutationField('retryAvinodeNotification', (t) =>
     type: RetryAvinodeNotificationPayload,
     description: 'Admins: queues one notification, or every dead-lettered one, for another round of attempts.',
     errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
-    args: { input: t.arg({ type: RetryAvinodeNotificationInput, required: true }) },
+    args: {
+      input: t.arg({ type: RetryAvinodeNotificationInput, required: true, description: 'What to retry.' }),
+    },
     resolve: async (_root, { input }, context) => ({
       ids: await retryAvinodeNotifications(context.prisma, context.viewer, context.logger, {
         id: input.id?.id,

@@ -15,17 +15,25 @@ type SessionStats = {
 };
 
 const StatusCountType = builder.objectRef<StatusCount>('SessionStatusCount').implement({
-  fields: (t) => ({ status: t.expose('status', { type: SessionStatusEnum }), count: t.exposeInt('count') }),
+  description: 'How many of the matching sessions have one status.',
+  fields: (t) => ({
+    status: t.expose('status', { type: SessionStatusEnum, description: 'The status counted.' }),
+    count: t.exposeInt('count', { description: 'Matching sessions with this status; 0 included.' }),
+  }),
 });
 
 const StepCountType = builder.objectRef<StepCount>('WorkflowStepCount').implement({
-  fields: (t) => ({ step: t.expose('step', { type: WorkflowStepEnum }), count: t.exposeInt('count') }),
+  description: 'How many of the matching sessions are at one step.',
+  fields: (t) => ({
+    step: t.expose('step', { type: WorkflowStepEnum, description: 'The step counted.' }),
+    count: t.exposeInt('count', { description: 'Matching sessions at this step; 0 included.' }),
+  }),
 });
 
 const SessionStatsType = builder.objectRef<SessionStats>('SessionStats').implement({
   description: 'Dashboard figures over the sessions matching a filter.',
   fields: (t) => ({
-    total: t.exposeInt('total'),
+    total: t.exposeInt('total', { description: 'How many sessions match.' }),
     byStatus: t.field({
       type: [StatusCountType],
       resolve: (stats) => stats.byStatus,
@@ -36,16 +44,23 @@ const SessionStatsType = builder.objectRef<SessionStats>('SessionStats').impleme
       resolve: (stats) => stats.byStep,
       description: 'Every step, zeros included.',
     }),
-    quotesReceived: t.exposeInt('quotesReceived'),
-    quotesExpected: t.exposeInt('quotesExpected'),
-    messages: t.exposeInt('messages'),
+    quotesReceived: t.exposeInt('quotesReceived', { description: 'Their `quotesReceivedCount`, summed.' }),
+    quotesExpected: t.exposeInt('quotesExpected', { description: 'Their `quotesExpectedCount`, summed.' }),
+    messages: t.exposeInt('messages', { description: 'Their `messageCount`, summed.' }),
   }),
 });
 
 builder.queryField('sessionStats', (t) =>
   t.field({
     type: SessionStatsType,
-    args: { filter: t.arg({ type: SessionFilterInput, required: false }) },
+    description: 'Dashboard figures over the sessions you may see that match the filter (all of them without one).',
+    args: {
+      filter: t.arg({
+        type: SessionFilterInput,
+        required: false,
+        description: 'The same conditions as `sessions` takes.',
+      }),
+    },
     resolve: async (_root, args, context) => {
       const where = sessionWhere(context.viewer, args.filter);
       const [byStatus, byStep, sums] = await Promise.all([

@@ -12,31 +12,60 @@ export const SessionFilterInput = builder.inputType('SessionFilter', {
   fields: (t) => ({
     status: t.field({ type: [SessionStatusEnum], required: false, description: 'Any of these statuses.' }),
     step: t.field({ type: [WorkflowStepEnum], required: false, description: 'Any of these steps.' }),
-    avinodeTripId: t.string({ required: false }),
-    avinodeRfqId: t.string({ required: false }),
-    clientId: t.globalID({ required: false, for: ClientNode }),
-    lastActivityAfter: t.field({ type: 'DateTime', required: false }),
-    lastActivityBefore: t.field({ type: 'DateTime', required: false }),
+    avinodeTripId: t.string({ required: false, description: 'Linked to this Avinode trip.' }),
+    avinodeRfqId: t.string({ required: false, description: 'Linked to this Avinode RFQ.' }),
+    clientId: t.globalID({ required: false, for: ClientNode, description: 'Whose trip request is for this client.' }),
+    lastActivityAfter: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'Last activity at or after this instant.',
+    }),
+    lastActivityBefore: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'Last activity before this instant (exclusive).',
+    }),
     search: t.string({
       required: false,
       description: 'Case-insensitive match on the conversation subject or the client company.',
     }),
-    agentId: t.globalID({ required: false, for: AgentNode, description: 'Admins only.' }),
+    agentId: t.globalID({
+      required: false,
+      for: AgentNode,
+      description: 'This agent’s sessions. Admins and integrations only: an agent gets FORBIDDEN.',
+    }),
   }),
 });
 
 export type SessionFilter = typeof SessionFilterInput.$inferInput;
 
 export const SessionOrderField = builder.enumType('SessionOrderField', {
-  values: ['LAST_ACTIVITY_AT', 'STARTED_AT', 'UPDATED_AT'] as const,
+  description: 'What sessions can be sorted by.',
+  values: {
+    LAST_ACTIVITY_AT: { description: 'By `lastActivityAt`.' },
+    STARTED_AT: { description: 'By `startedAt`.' },
+    UPDATED_AT: { description: 'By `updatedAt`.' },
+  } as const,
 });
 
-export const OrderDirection = builder.enumType('OrderDirection', { values: ['ASC', 'DESC'] as const });
+export const OrderDirection = builder.enumType('OrderDirection', {
+  description: 'Which way to sort.',
+  values: {
+    ASC: { description: 'Oldest (smallest) first.' },
+    DESC: { description: 'Newest (largest) first.' },
+  } as const,
+});
 
 export const SessionOrderInput = builder.inputType('SessionOrder', {
+  description: 'How to sort sessions; ties are broken by id.',
   fields: (t) => ({
-    field: t.field({ type: SessionOrderField, required: true }),
-    direction: t.field({ type: OrderDirection, required: false, defaultValue: 'DESC' }),
+    field: t.field({ type: SessionOrderField, required: true, description: 'The time to sort by.' }),
+    direction: t.field({
+      type: OrderDirection,
+      required: false,
+      defaultValue: 'DESC',
+      description: 'Newest first unless ASC.',
+    }),
   }),
 });
 

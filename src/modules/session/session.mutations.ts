@@ -1,5 +1,5 @@
 import { builder } from '../../graphql/builder.js';
-import { defineMutation } from '../../graphql/mutation.js';
+import { defineMutation, EXPECTED_VERSION_DESCRIPTION, SESSION_ID_DESCRIPTION } from '../../graphql/mutation.js';
 import { committed, payloadSessionField, type SessionPayload } from '../../graphql/payloads.js';
 import { AgentNode } from '../agent/agent.type.js';
 import { ConversationNode } from '../conversation/conversation.type.js';
@@ -8,18 +8,25 @@ import { archiveStaleSessions, changeStatus, type StatusAction, startSession } f
 import { ChatSessionNode } from './session.type.js';
 
 const StartSessionInput = builder.inputType('StartSessionInput', {
+  description: 'The conversation to track, or none to open a new one.',
   fields: (t) => ({
-    conversationId: t.globalID({ for: ConversationNode, description: 'Omit to open a new conversation.' }),
+    conversationId: t.globalID({
+      for: ConversationNode,
+      description:
+        'One of the agent’s conversations: its open session is returned if it has one. Omit to open a new conversation.',
+    }),
     agentId: t.globalID({
       for: AgentNode,
-      description: 'Required with a service token; defaults to the signed-in agent.',
+      description:
+        'Whose session it is: required with a service token; admins may name any agent; defaults to the signed-in agent.',
     }),
-    subject: t.string({ description: 'Subject of a new conversation.' }),
-    metadata: t.field({ type: 'JSON' }),
+    subject: t.string({ description: 'Subject of a new conversation, up to 300 characters.' }),
+    metadata: t.field({ type: 'JSON', description: 'A JSON object to keep as the session’s `metadata`.' }),
   }),
 });
 
 const StartSessionPayload = builder.objectRef<SessionPayload & { created: boolean }>('StartSessionPayload').implement({
+  description: 'What `startSession` did.',
   fields: (t) => ({
     session: payloadSessionField(t),
     created: t.exposeBoolean('created', { description: 'False when the conversation already had an open session.' }),
@@ -45,10 +52,11 @@ defineMutation('startSession', {
 });
 
 const SessionChangeInput = builder.inputType('SessionChangeInput', {
+  description: 'The session to pause, resume, complete or archive.',
   fields: (t) => ({
-    sessionId: t.globalID({ for: ChatSessionNode, required: true }),
-    expectedVersion: t.int({ description: 'Refuse with StaleVersionError unless the session is at this version.' }),
-    reason: t.string(),
+    sessionId: t.globalID({ for: ChatSessionNode, required: true, description: SESSION_ID_DESCRIPTION }),
+    expectedVersion: t.int({ description: EXPECTED_VERSION_DESCRIPTION }),
+    reason: t.string({ description: 'Why, up to 500 characters; kept in the STATUS_CHANGED event’s `data`.' }),
   }),
 });
 
@@ -62,6 +70,7 @@ const statusMutations: Array<[string, StatusAction, string]> = [
 for (const [name, action, description] of statusMutations) {
   const payloadName = `${name.charAt(0).toUpperCase()}${name.slice(1)}Payload`;
   const Payload = builder.objectRef<SessionPayload>(payloadName).implement({
+    description: `What \`${name}\` did.`,
     fields: (t) => ({ session: payloadSessionField(t) }),
   });
   defineMutation(name, {
@@ -79,25 +88,38 @@ for (const [name, action, description] of statusMutations) {
 }
 
 const LinkAvinodeTripInput = builder.inputType('LinkAvinodeTripInput', {
+  description:
+    'The Avinode ids of the session’s trip (each 1 to 100 letters, digits or `_ . : -`). A missing RFP or RFQ id may be added later; a recorded one never changes.',
   fields: (t) => ({
-    sessionId: t.globalID({ for: ChatSessionNode, required: true }),
-    avinodeTripId: t.string({ required: true, description: 'e.g. atrip-64956150' }),
-    avinodeRfpId: t.string(),
-    avinodeRfqId: t.string({ description: 'e.g. arfq-113903111' }),
+    sessionId: t.globalID({
+      for: ChatSessionNode,
+      required: true,
+      description: 'The session to link; it needs a trip request.',
+    }),
+    avinodeTripId: t.string({
+      required: true,
+      description:
+        'The Avinode trip, e.g. atrip-64956150. Another session of the same agent on this trip shares its trip request; another agent’s trip is refused.',
+    }),
+    avinodeRfpId: t.string({ description: 'The Avinode RFP.' }),
+    avinodeRfqId: t.string({ description: 'The Avinode RFQ, e.g. arfq-113903111.' }),
     avinodeTripCode: t.string({
       description:
         "The trip's 6-character display code (e.g. A1B2C3), which Avinode's notifications carry. Omitted: the Avinode intake looks it up.",
     }),
-    expectedVersion: t.int(),
+    expectedVersion: t.int({ description: EXPECTED_VERSION_DESCRIPTION }),
   }),
 });
 
 const LinkAvinodeTripPayload = builder
   .objectRef<SessionPayload & { changed: boolean }>('LinkAvinodeTripPayload')
   .implement({
+    description: 'What `linkAvinodeTrip` did.',
     fields: (t) => ({
       session: payloadSessionField(t),
-      changed: t.exposeBoolean('changed', { description: 'False when the same ids were already linked.' }),
+      changed: t.exposeBoolean('changed', {
+        description: 'False when the same ids were already linked: nothing was written.',
+      }),
     }),
   });
 
@@ -115,16 +137,24 @@ defineMutation('linkAvinodeTrip', {
 });
 
 const RecordRfqsSentInput = builder.inputType('RecordRfqsSentInput', {
+  description: 'One batch of RFQs sent to operators; the counts add to the session’s.',
   fields: (t) => ({
-    sessionId: t.globalID({ for: ChatSessionNode, required: true }),
-    operatorsContacted: t.int({ required: true }),
-    quotesExpected: t.int({ required: true }),
-    avinodeRfqId: t.string(),
-    expectedVersion: t.int(),
+    sessionId: t.globalID({ for: ChatSessionNode, required: true, description: SESSION_ID_DESCRIPTION }),
+    operatorsContacted: t.int({
+      required: true,
+      description: 'Operators this batch went to, 1 to 1000; added to `operatorsContactedCount`.',
+    }),
+    quotesExpected: t.int({
+      required: true,
+      description: 'Quotes this batch expects, 0 to 1000; added to `quotesExpectedCount`.',
+    }),
+    avinodeRfqId: t.string({ description: 'The Avinode RFQ; recorded only when the session has none yet.' }),
+    expectedVersion: t.int({ description: EXPECTED_VERSION_DESCRIPTION }),
   }),
 });
 
 const RecordRfqsSentPayload = builder.objectRef<SessionPayload>('RecordRfqsSentPayload').implement({
+  description: 'What `recordRfqsSent` did.',
   fields: (t) => ({ session: payloadSessionField(t) }),
 });
 
@@ -142,14 +172,23 @@ defineMutation('recordRfqsSent', {
 });
 
 const ArchiveStaleSessionsInput = builder.inputType('ArchiveStaleSessionsInput', {
-  fields: (t) => ({ olderThanDays: t.int({ defaultValue: 90 }) }),
+  description: 'Which sessions count as stale.',
+  fields: (t) => ({
+    olderThanDays: t.int({
+      defaultValue: 90,
+      description: 'Archive every session, of any agent, without activity for more than this many days: 1 to 3650.',
+    }),
+  }),
 });
 
 const ArchiveStaleSessionsPayload = builder
   .objectRef<{ archivedCount: number; cutoff: Date }>('ArchiveStaleSessionsPayload')
   .implement({
+    description: 'What `archiveStaleSessions` did.',
     fields: (t) => ({
-      archivedCount: t.exposeInt('archivedCount'),
+      archivedCount: t.exposeInt('archivedCount', {
+        description: 'How many sessions were archived, each with a STATUS_CHANGED event.',
+      }),
       cutoff: t.expose('cutoff', { type: 'DateTime', description: 'Sessions idle since before this were archived.' }),
     }),
   });

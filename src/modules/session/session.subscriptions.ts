@@ -16,7 +16,11 @@ builder.subscriptionField('sessionUpdated', (t) =>
     description:
       'The session after each change, nested fields included (one query per change). A snapshot is never older than the one before it: changes an earlier snapshot already showed are not sent again.',
     args: {
-      id: t.arg.globalID({ for: ChatSessionNode, required: true }),
+      id: t.arg.globalID({
+        for: ChatSessionNode,
+        required: true,
+        description: 'The session to follow; NOT_FOUND unless you may see it.',
+      }),
       after: t.arg.string({
         description:
           'Resume after this cursor (`resumeAfter` of the error that ended an earlier subscription): if the session changed since, its current state is sent first.',
