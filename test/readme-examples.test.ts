@@ -1,32 +1,36 @@
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type OperationDefinitionNode, parse, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent } from './harness/factories.js';
+import { DASHBOARD_QUERY } from '../src/graphiql/example-tabs.js';
+import { type DemoServer, startDemoServer } from './harness/demo.js';
 import { execute } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 
 /**
- * The README's GraphQL examples, run as written: a reader who pastes them into
- * GraphiQL gets answers, not errors. `$s` is the session the first mutation opens,
- * `$q` the quote that receiveQuote records, as the README says.
+ * The README's examples, run as written on the demo data with agent1's token (the one `npm start`
+ * prints and GraphiQL sends), on whichever Node runs the suite (CI: 20, 22 and 24): the flagship
+ * query, the end-to-end document pasted whole, the graphql-ws client and the SSE curl command. The
+ * shell blocks that start the server or print tokens are run by test/npm-start.test.ts and
+ * test/start.test.ts.
  */
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+const root = new URL('..', import.meta.url).pathname;
+const readme = readFileSync(`${root}README.md`, 'utf8');
+const blocks = (language: string) =>
+  [...readme.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((match) => match[1] as string);
+const graphqlBlocks = blocks('graphql');
 
-let database: TestDatabase;
-let server: TestServer;
-let token: string;
+let demo: DemoServer;
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  token = await server.tokenFor((await createAgent(database.prisma)).authSubject);
+  demo = await startDemoServer();
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
+  for (const child of children) killGroup(child);
+  await demo?.stop();
 });
 
 /** Every top-level answer must be data: no GraphQL error and no typed error in a payload union. */
@@ -39,40 +43,143 @@ function expectNoErrors(operation: string, result: { errors?: unknown; data?: Re
   }
 }
 
+/** Runs a README snippet as a child process and resolves with its output once `pattern` appears in it. */
+function outputOf(child: ChildProcess, pattern: RegExp): Promise<string> {
+  children.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} in:\n${output}`)), 30_000);
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (pattern.test(output)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code}) before ${pattern}:\n${output}`));
+    });
+  });
+}
+
+/** Once the snippet's subscription listens, something happens on one of agent1's sessions. */
+async function causeAnEvent(subscribersBefore: number) {
+  await expect
+    .poll(() => demo.server.app.events.subscriberCount, { timeout: 20_000 })
+    .toBeGreaterThan(subscribersBefore);
+  const session = await demo.database.prisma.chatSession.findFirstOrThrow({
+    where: { agent: { email: 'agent1@example.com' }, status: 'ACTIVE' },
+    orderBy: { id: 'asc' },
+  });
+  const result = await execute(
+    demo.server.url,
+    `mutation ($id: ID!) { recordMessage(input: { sessionId: $id, senderType: AGENT, content: "README" }) { __typename } }`,
+    { id: Buffer.from(`ChatSession:${session.id}`).toString('base64') },
+    demo.token,
+  );
+  expect(result.data).toEqual({ recordMessage: { __typename: 'RecordMessagePayload' } });
+}
+
+/** Snippets run in a process group of their own: a shell's curl goes with the shell. */
+function killGroup(child: ChildProcess) {
+  try {
+    process.kill(-(child.pid as number), 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Ends a snippet and waits until the server has let its subscriber go, so the next count is exact. */
+async function stopped(child: ChildProcess, subscribersBefore: number) {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  killGroup(child);
+  await exited;
+  await expect.poll(() => demo.server.app.events.subscriberCount, { timeout: 20_000 }).toBe(subscribersBefore);
+}
+
+const onServer = (text: string) => text.replaceAll('localhost:4000', new URL(demo.server.url).host);
+
 describe('the README examples', () => {
-  it('has the session graph query and the end-to-end workflow', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(2);
+  it('flagship query is GraphiQL’s Dashboard tab and returns agent1’s open sessions, nested', async () => {
+    const flagship = graphqlBlocks.find((block) => block.includes('query Dashboard'));
+    expect(flagship).toBeDefined();
+    expect(print(parse(flagship as string))).toBe(print(parse(DASHBOARD_QUERY)));
+    const result = await execute(demo.server.url, flagship as string, undefined, demo.token);
+    expectNoErrors(flagship as string, result);
+    const sessions = (
+      result.data as { sessions: { totalCount: number; edges: { node: { quotes: { totalCount: number } } }[] } }
+    ).sessions;
+    expect(sessions.totalCount).toBeGreaterThan(0);
+    expect(sessions.edges.some((edge) => edge.node.quotes.totalCount > 0)).toBe(true);
   });
 
-  it('drives a session end to end exactly as written, then reads the graph', async () => {
-    const variables: { s?: string; q?: string } = {};
-    const operations = blocks.flatMap((block) =>
-      parse(block).definitions.filter((definition): definition is OperationDefinitionNode => 'operation' in definition),
+  it('end-to-end document pastes whole and drives a session to PROPOSAL_SENT, operation by operation', async () => {
+    const document = graphqlBlocks.find((block) => block.includes('mutation StartSession')) as string;
+    expect(document).toBeDefined();
+    const operations = parse(document).definitions.filter(
+      (definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition',
     );
-    // The workflow first, so the graph query has something to show.
-    const ordered = [
-      ...operations.filter((operation) => operation.operation === 'mutation'),
-      ...operations.filter((operation) => operation.operation !== 'mutation'),
-    ];
-    expect(ordered.filter((operation) => operation.operation === 'mutation').length).toBeGreaterThanOrEqual(7);
-    for (const operation of ordered) {
-      const text = print(operation);
-      const declared = Object.fromEntries(
-        (operation.variableDefinitions ?? []).map((definition) => {
-          const name = definition.variable.name.value as 's' | 'q';
-          return [name, variables[name]];
-        }),
-      );
-      const result = (await execute(server.url, text, declared, token)) as {
-        errors?: unknown;
-        data?: Record<string, unknown> | null;
-      };
-      expectNoErrors(text, result);
+    expect(operations.length).toBeGreaterThanOrEqual(7);
+    const variables: { sessionId?: string; quoteId?: string } = {};
+    for (const operation of operations) {
+      const operationName = operation.name?.value;
+      expect(operationName, 'every operation is named, so the document runs as one').toBeDefined();
+      const response = await fetch(demo.server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${demo.token}` },
+        body: JSON.stringify({ query: document, operationName, variables }),
+      });
+      const result = (await response.json()) as { errors?: unknown; data?: Record<string, unknown> | null };
+      expectNoErrors(`${operationName}`, result);
       const data = result.data as Record<string, { session?: { id?: string }; quote?: { id?: string } }>;
-      variables.s ??= data['startSession']?.session?.id;
-      variables.q ??= data['receiveQuote']?.quote?.id;
+      variables.sessionId ??= data['startSession']?.session?.id;
+      variables.quoteId ??= data['receiveQuote']?.quote?.id;
     }
-    const session = await database.prisma.chatSession.findFirstOrThrow({ orderBy: { startedAt: 'desc' } });
+    const id = Buffer.from(variables.sessionId as string, 'base64')
+      .toString()
+      .split(':')[1] as string;
+    const session = await demo.database.prisma.chatSession.findUniqueOrThrow({ where: { id } });
     expect(session.currentStep).toBe('PROPOSAL_SENT');
+  });
+
+  it('graphql-ws client receives the activity feed as written', async () => {
+    const snippet = blocks('ts').find((block) => block.includes("from 'graphql-ws'")) as string;
+    expect(snippet).toBeDefined();
+    // Outside the project, with its packages beside it, as a reader's script would be.
+    const directory = mkdtempSync(join(tmpdir(), 'chat-sessions-readme-'));
+    try {
+      symlinkSync(realpathSync(`${root}node_modules`), join(directory, 'node_modules'));
+      writeFileSync(join(directory, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(join(directory, 'feed.ts'), onServer(snippet));
+      const before = demo.server.app.events.subscriberCount;
+      const child = spawn(process.execPath, ['--import', 'tsx', 'feed.ts'], {
+        cwd: directory,
+        env: { PATH: process.env['PATH'] ?? '', TOKEN: demo.token },
+        detached: true,
+      });
+      const received = outputOf(child, /MESSAGE_RECORDED \S+/);
+      await causeAnEvent(before);
+      expect(await received).toMatch(/MESSAGE_RECORDED \S+/);
+      await stopped(child, before);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('SSE curl command streams the activity feed as written', async () => {
+    const command = blocks('sh').find((block) => block.includes('text/event-stream')) as string;
+    expect(command).toBeDefined();
+    const before = demo.server.app.events.subscriberCount;
+    const child = spawn('sh', ['-c', onServer(command)], {
+      env: { PATH: process.env['PATH'] ?? '', TOKEN: demo.token },
+      detached: true,
+    });
+    const received = outputOf(child, /"type":"MESSAGE_RECORDED"/);
+    await causeAnEvent(before);
+    expect(await received).toMatch(/data: \{"data":\{"activityFeed":\{"cursor":"[^"]+","type":"MESSAGE_RECORDED"/);
+    await stopped(child, before);
   });
 });
