@@ -19,7 +19,7 @@ export const ERROR_CODES = {
   },
   FORBIDDEN: {
     description:
-      'Not allowed for this viewer: an agent who is not an admin starting a session for another agent, or anyone but an admin archiving stale sessions (`ForbiddenError`); a non-admin filtering `sessions` or `sessionStats` by `agentId`, or `activityFeed` by another agent (GraphQL errors).',
+      'Not allowed for this viewer: an agent who is not an admin starting a session for another agent, or anyone but an admin archiving stale sessions or using the Avinode inbox (`ForbiddenError`); a non-admin filtering `sessions` or `sessionStats` by `agentId`, or `activityFeed` by another agent (GraphQL errors).',
   },
   VALIDATION_FAILED: {
     description:

@@ -47,7 +47,8 @@ builder.objectType(NotFoundError, {
   isTypeOf: (value) => value instanceof NotFoundError,
   fields: (t) => ({
     entity: t.exposeString('entity', {
-      description: 'Which kind of object: `ChatSession`, `Conversation`, `Agent`, `Client` or `Quote`.',
+      description:
+        'Which kind of object, e.g. `ChatSession`, `Conversation`, `Agent`, `Client`, `Quote` or `AvinodeNotification`.',
     }),
     id: t.exposeString('id', {
       description:
@@ -59,7 +60,7 @@ builder.objectType(NotFoundError, {
 builder.objectType(ForbiddenError, {
   name: 'ForbiddenError',
   description:
-    'You may not do this, whatever the object: an agent who is not an admin starts sessions only for itself, and only admins archive stale sessions.',
+    'You may not do this, whatever the object: an agent who is not an admin starts sessions only for itself, and only admins archive stale sessions or use the Avinode inbox.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ForbiddenError,
 });
