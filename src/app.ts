@@ -1,5 +1,6 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { createTokenVerifier, signToken } from './auth/tokens.js';
@@ -24,11 +25,13 @@ import { createLogger, type Logger } from './logger.js';
 import { eventDeliveryPlugin } from './modules/activity/event-delivery.js';
 import { EventStream } from './modules/activity/event-stream.js';
 import { createAvinodeIntake } from './modules/avinode-intake/intake.js';
+import { graphqlTracingPlugin } from './observability/graphql-tracing.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { type MetricsServer, metricsEndpointPlugin, serveMetrics } from './observability/metrics-endpoint.js';
 import { countingRefusals, createOperationMetrics } from './observability/operation-metrics.js';
 import { phaseMetricsPlugin } from './observability/phase-metrics.js';
 import { registerDatabasePoolMetrics, registerEventStreamMetrics } from './observability/runtime-metrics.js';
+import { createTracing } from './observability/tracing.js';
 import { createAppPubSub, type PubSub } from './pubsub.js';
 import { chatSessionsRestPlugin } from './rest/chat-sessions.route.js';
 import { serveWebSockets } from './websocket.js';
@@ -54,14 +57,23 @@ export type App = {
   stop(): Promise<void>;
 };
 
-export type AppDependencies = { config: Config; database: Database; logger?: Logger; pubsub?: PubSub };
+export type AppDependencies = {
+  config: Config;
+  database: Database;
+  logger?: Logger;
+  pubsub?: PubSub;
+  /** Spans go here instead of OTLP (tests collect them in memory); tracing is on when given. */
+  traceExporter?: SpanExporter;
+};
 
 export async function createApp({
   config,
   database,
   logger = createLogger(config.logLevel),
   pubsub = createAppPubSub(config.redisUrl, logger),
+  traceExporter,
 }: AppDependencies): Promise<App> {
+  const tracing = createTracing(config.tracing, traceExporter);
   const verify = createTokenVerifier(config.auth);
   const servesMetrics = config.metrics.onApiPort || config.metrics.port !== undefined;
   const metrics = createMetrics({ processMetrics: servesMetrics });
@@ -74,8 +86,9 @@ export async function createApp({
   const graphiqlToken = config.graphiql ? demoToken : undefined;
   const events = new EventStream(database.prisma, pubsub, logger, config.eventPollIntervalMs);
   await events.start();
-  registerEventStreamMetrics(metrics, events);
+  // The pool first: a scrape reads it before the event-stream figures borrow a connection.
   registerDatabasePoolMetrics(metrics, database.poolStats);
+  registerEventStreamMetrics(metrics, events);
   const avinodeIntake = createAvinodeIntake({
     config: config.avinode,
     prisma: database.prisma,
@@ -127,6 +140,8 @@ export async function createApp({
       : false,
     renderGraphiQL: renderOfflineGraphiQL,
     plugins: [
+      // Outermost, so every other plugin's hooks run inside the phase spans.
+      ...(tracing ? [graphqlTracingPlugin()] : []),
       readinessPlugin(database, avinodeIntake.status),
       avinodeIntake.plugin,
       ...(config.graphiql ? [offlineGraphiQLAssetsPlugin()] : []),
@@ -148,7 +163,7 @@ export async function createApp({
     ],
   });
 
-  const server = createServer(yoga);
+  const server = createServer(tracing ? tracing.traceHttp(yoga as RequestListener) : yoga);
   const webSockets = serveWebSockets({
     server,
     path: GRAPHQL_PATH,
@@ -157,6 +172,8 @@ export async function createApp({
     viewerOf: async (connectionParams) => (await contextFactory({ connectionParams })).viewer,
     logger,
     metrics: operationMetrics,
+    trace:
+      tracing && ((work) => tracing.inRootSpan('graphql.ws.operation', { 'network.protocol.name': 'websocket' }, work)),
     maxPayloadBytes: config.limits.maxBodyBytes,
     maxOperationsPerConnection: config.limits.maxSubscriptionsPerConnection,
     keepAliveMs: KEEP_ALIVE_MS,
@@ -204,8 +221,23 @@ export async function createApp({
       await pubsub.close();
       rateLimitRedis?.disconnect();
       await metricsServer?.close();
+      // Last, so the shutdown's own requests are exported too; an unreachable collector
+      // must not hold the exit past the shutdown budget.
+      if (tracing) await untilSettledOr(tracing.shutdown(), left());
     },
   };
+}
+
+/** Resolves when `work` settles (whatever its outcome) or after `timeoutMs`. */
+async function untilSettledOr(work: Promise<unknown>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Waits for a Redis connection, but not forever: without Redis the limiter counts per instance. */

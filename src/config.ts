@@ -60,6 +60,14 @@ const environmentSchema = z.object({
   CORS_ORIGINS: optionalString,
   EVENT_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
   METRICS: z.enum(['auto', 'on', 'off']).default('auto'),
+  // OpenTelemetry's standard variables (a subset): traces go out over OTLP/HTTP when an endpoint is set.
+  OTEL_SDK_DISABLED: z.enum(['true', 'false', '']).default('false'),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none', '']).default('otlp'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(z.url().optional()),
+  OTEL_EXPORTER_OTLP_HEADERS: optionalString,
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: optionalString,
+  OTEL_SERVICE_NAME: optionalString,
   METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
   ...avinodeEnvironment,
 });
@@ -119,6 +127,8 @@ export type Config = {
   corsOrigins: string[] | undefined;
   /** How often each instance re-reads the event log even without a pub/sub poke. */
   eventPollIntervalMs: number;
+  /** Where spans are exported (OTLP/HTTP); undefined: tracing is off and costs nothing. */
+  tracing: TracingConfig | undefined;
   /** Prometheus `/metrics`: on the API port, on a port of its own, or not served. */
   metrics: { onApiPort: boolean; port: number | undefined };
   /** The Avinode webhook receiver and intake worker (src/modules/avinode-intake). */
@@ -132,6 +142,14 @@ function maxTokenLifetime(setting: number | undefined, isProduction: boolean): n
   const seconds = setting ?? (isProduction ? PRODUCTION_MAX_TOKEN_LIFETIME_SECONDS : 0);
   return seconds === 0 ? undefined : seconds;
 }
+
+export type TracingConfig = {
+  /** The OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces. */
+  tracesUrl: string;
+  serviceName: string;
+  /** Sent with every export (an API key for a hosted collector). */
+  headers: Record<string, string>;
+};
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -214,6 +232,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     trustedDocumentsManifest: env.TRUSTED_DOCUMENTS === 'on' ? env.TRUSTED_DOCUMENTS_MANIFEST : undefined,
     corsOrigins: env.CORS_ORIGINS?.split(',').map((origin) => origin.trim()),
     eventPollIntervalMs: env.EVENT_POLL_INTERVAL_MS,
+    tracing: tracingConfig(env),
     // A port of its own wins: then the API port never serves it.
     metrics:
       env.METRICS === 'off'
@@ -221,4 +240,32 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
         : { onApiPort: env.METRICS_PORT === undefined && developmentTool(env.METRICS), port: env.METRICS_PORT },
     avinode: avinodeSettings(env, isProduction),
   };
+}
+
+/**
+ * The OTEL_* variables as the OpenTelemetry specification defines them: the signal's
+ * own endpoint is used as it is, the general one gets `/v1/traces` appended.
+ */
+function tracingConfig(env: z.infer<typeof environmentSchema>): TracingConfig | undefined {
+  if (env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const tracesUrl =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (!tracesUrl) return undefined;
+  return {
+    tracesUrl,
+    serviceName: env.OTEL_SERVICE_NAME ?? 'chat-session-graph',
+    headers: { ...otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS), ...otlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) },
+  };
+}
+
+/** `key1=value1,key2=value2`, values URL-encoded (W3C baggage format, as OTLP exporters read it). */
+function otlpHeaders(text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of text?.split(',') ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
 }

@@ -8,7 +8,7 @@ import { createLogger } from './logger.js';
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const database = openDatabase(config.database);
+  const database = openDatabase(config.database, { traceSql: config.tracing !== undefined });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -47,6 +47,8 @@ export type WebSocketOptions = {
   viewerOf(connectionParams: Record<string, unknown> | undefined): Promise<Viewer>;
   logger: Logger;
   metrics: OperationMetrics;
+  /** Runs each operation in a span of its own, when tracing is on (no HTTP request carries it). */
+  trace?: (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
   /** Largest message accepted (larger: close 1009), as HTTP's body limit. */
   maxPayloadBytes: number;
   maxOperationsPerConnection: number;
@@ -134,10 +136,12 @@ export function serveWebSockets(options: WebSocketOptions): WebSocketEndpoint {
       }
       let result: Answer['result'] | undefined;
       try {
-        result = await yoga.getResultForParams(
-          { params: payload as GraphQLParams, request },
-          { req: context.extra.request, socket: connection.socket, connectionParams: context.connectionParams },
-        );
+        const run = async () =>
+          yoga.getResultForParams(
+            { params: payload as GraphQLParams, request },
+            { req: context.extra.request, socket: connection.socket, connectionParams: context.connectionParams },
+          );
+        result = await (options.trace ? options.trace(run) : run());
       } catch (error) {
         // onParams hooks throw their refusals (trusted documents); anything unexpected is masked.
         if (!(error instanceof GraphQLError)) {

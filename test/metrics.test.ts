@@ -230,7 +230,12 @@ describe('/metrics during real traffic', () => {
       release();
       await Promise.allSettled(holders);
     }
-    const drained = await scrapeUntil(metricsUrl, (samples) => metricValue(samples, 'db_pool_waiting_requests') === 0);
+    const drained = await scrapeUntil(
+      metricsUrl,
+      (samples) =>
+        metricValue(samples, 'db_pool_waiting_requests') === 0 &&
+        metricValue(samples, 'db_pool_connections', { state: 'in_use' }) === 0,
+    );
     expect(metricValue(drained, 'db_pool_waiting_requests')).toBe(0);
     expect(metricValue(drained, 'db_pool_connections', { state: 'in_use' })).toBe(0);
   });

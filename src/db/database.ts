@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { tracedAdapterFactory } from '../observability/sql-tracing.js';
 
 /**
  * One database, whichever engine backs it: PostgreSQL through `@prisma/adapter-pg`,
@@ -35,6 +36,8 @@ export type PoolStats = {
 export type DatabaseOptions = {
   /** Called with every SQL statement Prisma sends (tests count them). */
   onQuery?: (sql: string) => void;
+  /** A span per SQL statement of traced requests (only worth its indirection when tracing is on). */
+  traceSql?: boolean;
 };
 
 export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
@@ -90,7 +93,7 @@ function wrap(
   poolStats: () => PoolStats | undefined,
 ): Database {
   const prisma = new PrismaClient({
-    adapter: queries,
+    adapter: options.traceSql ? tracedAdapterFactory(queries) : queries,
     log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
   });
   if (options.onQuery) {

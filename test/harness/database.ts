@@ -15,13 +15,15 @@ export type TestDatabase = Database & {
  * A fresh, migrated database for one test file: a new database on the
  * TEST_DATABASE_URL server (dropped afterwards), or an in-memory PGlite.
  */
-export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { poolSize?: number; traceSql?: boolean } = {},
+): Promise<TestDatabase> {
   const statements: string[] = [];
   const onQuery = (sql: string) => statements.push(sql);
   const serverUrl = process.env['TEST_DATABASE_URL'];
 
   if (!serverUrl) {
-    const database = openDatabase({ kind: 'pglite', dataDir: undefined }, { onQuery });
+    const database = openDatabase({ kind: 'pglite', dataDir: undefined }, { onQuery, traceSql: options.traceSql });
     await applyMigrations(database.adapterFactory);
     return { ...database, statements, url: undefined, drop: () => database.close() };
   }
@@ -29,7 +31,10 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
   const name = `test_${randomBytes(6).toString('hex')}`;
   await withAdminClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = databaseUrl(serverUrl, name);
-  const database = openDatabase({ kind: 'postgres', url, poolSize: options.poolSize ?? 10 }, { onQuery });
+  const database = openDatabase(
+    { kind: 'postgres', url, poolSize: options.poolSize ?? 10 },
+    { onQuery, traceSql: options.traceSql },
+  );
   await applyMigrations(database.adapterFactory);
   return {
     ...database,

@@ -1,4 +1,4 @@
-import { type App, createApp } from '../../src/app.js';
+import { type App, type AppDependencies, createApp } from '../../src/app.js';
 import { signToken } from '../../src/auth/tokens.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
@@ -17,7 +17,11 @@ export type TestServer = {
 };
 
 /** A real server on a free loopback port, over the given test database. */
-export async function startTestServer(database: Database, environment: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+export async function startTestServer(
+  database: Database,
+  environment: NodeJS.ProcessEnv = {},
+  dependencies: Pick<AppDependencies, 'traceExporter'> = {},
+): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -27,7 +31,7 @@ export async function startTestServer(database: Database, environment: NodeJS.Pr
     SERVICE_RATE_LIMIT_PER_MINUTE: '0',
     ...environment,
   });
-  const app = await createApp({ config, database, logger: createLogger(config.logLevel) });
+  const app = await createApp({ config, database, logger: createLogger(config.logLevel), ...dependencies });
   const url = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
   return {
     app,

@@ -1,6 +1,7 @@
 import type { Viewer } from '../../auth/viewer.js';
 import { ownerScope } from '../../auth/viewer.js';
 import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
+import { withSpan } from '../../observability/spans.js';
 import { claimCommit, deadlinePassed, RequestDeadlinePassed } from '../../request-deadline.js';
 import { NotFoundError, StaleVersionError } from '../errors.js';
 import { type Actor, type SessionState, settle, transition, type WorkflowAction } from './workflow.js';
@@ -37,15 +38,19 @@ export async function runChange<T>(
   for (let attempt = 1; ; attempt++) {
     if (deadlinePassed()) throw new RequestDeadlinePassed();
     try {
-      return await prisma.$transaction(
-        async (tx) => {
-          const { result, events } = await work(tx);
-          const stored = await appendEvents(tx, events, actorId);
-          // Told REQUEST_TIMEOUT already? Then committing would make the client's retry a duplicate.
-          if (!claimCommit()) throw new RequestDeadlinePassed();
-          return { result, events: stored };
-        },
-        { maxWait: 10_000, timeout: 30_000 },
+      // One span per attempt, so a retried conflict shows as two transactions.
+      return await withSpan('session.transaction', { 'session.transaction.attempt': attempt }, (span) =>
+        prisma.$transaction(
+          async (tx) => {
+            const { result, events } = await work(tx);
+            const stored = await appendEvents(tx, events, actorId);
+            // Told REQUEST_TIMEOUT already? Then committing would make the client's retry a duplicate.
+            if (!claimCommit()) throw new RequestDeadlinePassed();
+            span?.setAttribute('session.events.written', stored.length);
+            return { result, events: stored };
+          },
+          { maxWait: 10_000, timeout: 30_000 },
+        ),
       );
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
