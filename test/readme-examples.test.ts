@@ -107,7 +107,10 @@ describe('the README examples', () => {
     const flagship = graphqlBlocks.find((block) => block.includes('query Dashboard'));
     expect(flagship).toBeDefined();
     expect(print(parse(flagship as string))).toBe(print(parse(DASHBOARD_QUERY)));
-    const result = await execute(demo.server.url, flagship as string, undefined, demo.token);
+    const result = (await execute(demo.server.url, flagship as string, undefined, demo.token)) as {
+      errors?: unknown;
+      data?: Record<string, unknown> | null;
+    };
     expectNoErrors(flagship as string, result);
     const sessions = (
       result.data as { sessions: { totalCount: number; edges: { node: { quotes: { totalCount: number } } }[] } }
