@@ -90,6 +90,7 @@ let other: Agent;
 let admin: Agent;
 let ownSessionId: string;
 let othersSessionId: string;
+let bareSessionId: string;
 
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
@@ -106,7 +107,8 @@ beforeAll(async () => {
   othersSessionId = (await createSessionGraph(database.prisma, other)).session.id;
   // A session before its trip request: no request, no quotes, no proposal.
   const bare = await database.prisma.conversation.create({ data: { agentId: owner.id, subject: 'Just started' } });
-  await database.prisma.chatSession.create({ data: { conversationId: bare.id, agentId: owner.id } });
+  bareSessionId = (await database.prisma.chatSession.create({ data: { conversationId: bare.id, agentId: owner.id } }))
+    .id;
 });
 
 afterAll(async () => {
@@ -145,7 +147,7 @@ describe('the compiled read path', () => {
     });
   }
 
-  it('answers pages after a cursor as the resolvers do, in either order, and none after an unknown cursor', async () => {
+  it('answers pages after a cursor as the resolvers do, in either order, and refuses an unknown or foreign cursor as they do', async () => {
     const query = `query After($after: String, $orderBy: SessionOrder) {
       sessions(first: 2, after: $after, orderBy: $orderBy) {
         totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } } } }`;
@@ -155,31 +157,35 @@ describe('the compiled read path', () => {
     for (const orderBy of [undefined, { field: 'STARTED_AT', direction: 'ASC' }]) {
       const first = await execute(server.url, query, { orderBy }, token);
       const cursor = (first.data as { sessions: { edges: { cursor: string }[] } }).sessions.edges[0]?.cursor;
-      for (const after of [cursor, gone]) {
-        database.statements.length = 0;
-        const answer = await execute(server.url, query, { after, orderBy }, token);
-        expect(database.statements[1]).toContain(COMPILED_READ_MARKER);
-        expect(answer.data, `after ${after} ${JSON.stringify(orderBy)}`).toEqual(
-          await resolved(query, { after, orderBy }, viewer),
-        );
+      database.statements.length = 0;
+      const answer = await execute(server.url, query, { after: cursor, orderBy }, token);
+      expect(database.statements[1]).toContain(COMPILED_READ_MARKER);
+      expect(answer.data, `after ${cursor} ${JSON.stringify(orderBy)}`).toEqual(
+        await resolved(query, { after: cursor, orderBy }, viewer),
+      );
+      // A cursor naming no row, or a row the viewer cannot see, positions nothing (cursor-visibility.ts).
+      for (const after of [gone, Buffer.from(`GPC:S:${othersSessionId}`).toString('base64')]) {
+        const refused = await execute(server.url, query, { after, orderBy }, token);
+        expect(refused.errors?.[0]?.extensions?.['code'], JSON.stringify(refused)).toBe('BAD_USER_INPUT');
       }
     }
   });
 
   it('drops no row when the cursor row has left the page (Prisma skips one)', async () => {
-    // Another agent's session stands for a row that no longer matches (say, one whose status
-    // changed between two pages): the page continues right after its position.
-    const after = Buffer.from(`GPC:S:${othersSessionId}`).toString('base64');
+    // The bare session stands for a row that no longer matches the filter (say, one whose
+    // subject changed between two pages): the page continues right after its position.
+    const after = Buffer.from(`GPC:S:${bareSessionId}`).toString('base64');
     const answer = await execute(
       server.url,
-      `query Left($after: String) { sessions(first: 10, after: $after) { edges { node { id } } } }`,
+      `query Left($after: String) { sessions(first: 10, after: $after, filter: { search: "aspen" }) { edges { node { id } } } }`,
       { after },
       await server.tokenFor(owner.authSubject),
     );
     const expected = await database.prisma.$queryRawUnsafe<{ id: string }[]>(
-      `SELECT s.id FROM chat_sessions s, chat_sessions c WHERE c.id = $1::uuid AND s.iso_agent_id = $2::uuid
+      `SELECT s.id FROM chat_sessions s JOIN conversations v ON v.id = s.conversation_id, chat_sessions c
+         WHERE c.id = $1::uuid AND s.iso_agent_id = $2::uuid AND v.subject ILIKE '%aspen%'
          AND (s.last_activity_at, s.id) < (c.last_activity_at, c.id) ORDER BY s.last_activity_at DESC, s.id DESC`,
-      othersSessionId,
+      bareSessionId,
       owner.id,
     );
     expect(expected.length).toBeGreaterThan(0);

@@ -45,6 +45,12 @@ type Grouped = Map<string, FieldNode[]>;
 
 class ReadCompiler {
   private readonly params: unknown[] = [];
+  /**
+   * Conditions the whole answer depends on; when one fails the statement answers NULL and
+   * the operation runs through the resolvers, which refuse it (a cursor whose row the
+   * viewer cannot see: see cursor-visibility.ts).
+   */
+  private readonly guards: string[] = [];
   private aliases = 0;
   private variables: Record<string, unknown> = {};
 
@@ -70,8 +76,10 @@ class ReadCompiler {
       entries.push(`'${key}', ${this.rootField(queryType, nodes)}`);
     }
     // The marker names the statement in logs and lets tests tell it from Prisma's.
+    const data = `json_build_object(${entries.join(', ')})::text`;
+    const guarded = this.guards.length ? `CASE WHEN ${this.guards.join(' AND ')} THEN ${data} END` : data;
     return {
-      sql: `${COMPILED_READ_MARKER} SELECT json_build_object(${entries.join(', ')})::text AS data`,
+      sql: `${COMPILED_READ_MARKER} SELECT ${guarded} AS data`,
       params: this.params,
     };
   }
@@ -155,6 +163,13 @@ class ReadCompiler {
     if (name === 'sessions') {
       const order = sessionOrder(args['orderBy'] as SessionOrderValue | undefined);
       const after = args['after'] == null ? undefined : sessionCursor(String(args['after']));
+      if (after) {
+        const at = this.alias();
+        const visible = scope ? ` AND ${at}.iso_agent_id = ${this.param(scope)}::uuid` : '';
+        this.guards.push(
+          `EXISTS (SELECT 1 FROM chat_sessions ${at} WHERE ${at}.id = ${this.param(after)}::uuid${visible})`,
+        );
+      }
       const filter = args['filter'] as SessionFilterValue | undefined;
       const where = (t: string) => {
         const conditions = this.sessionConditions(t, filter);

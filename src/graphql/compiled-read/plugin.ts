@@ -17,8 +17,14 @@ export function compiledReadPlugin(): Plugin {
         const compiled = compileRead(args, context.viewer);
         if (!compiled) return executeFn(args);
         try {
-          const rows = await context.prisma.$queryRawUnsafe<{ data: string }[]>(compiled.sql, ...compiled.params);
-          return { data: JSON.parse(rows[0]?.data ?? 'null') as Record<string, unknown> };
+          const rows = await context.prisma.$queryRawUnsafe<{ data: string | null }[]>(
+            compiled.sql,
+            ...compiled.params,
+          );
+          const data = rows[0]?.data;
+          // NULL: a guard failed (see compile.ts); the resolvers answer, with their refusal.
+          if (data == null) return executeFn(args);
+          return { data: JSON.parse(data) as Record<string, unknown> };
         } catch (error) {
           // Masked like a resolver's error: an unreachable database still reads DATABASE_UNAVAILABLE.
           return {
