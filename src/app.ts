@@ -142,7 +142,7 @@ export async function createApp({
     plugins: [
       // Outermost, so every other plugin's hooks run inside the phase spans.
       ...(tracing ? [graphqlTracingPlugin()] : []),
-      readinessPlugin(database, avinodeIntake.status),
+      readinessPlugin(database, pubsub, avinodeIntake.status),
       avinodeIntake.plugin,
       ...(config.graphiql ? [offlineGraphiQLAssetsPlugin()] : []),
       ...(config.metrics.onApiPort ? [metricsEndpointPlugin(metrics)] : []),
@@ -250,8 +250,13 @@ async function untilReady(redis: Redis, timeoutMs: number, logger: Logger): Prom
   if (!ready) logger.warn('redis not ready; rate limits count in this instance until it is', { timeoutMs });
 }
 
-/** `/readyz`: 200 when the database answers, 503 when it does not; `avinode` says what the intake does. */
-function readinessPlugin(database: Database, avinodeStatus: () => Record<string, unknown>): Plugin {
+/**
+ * `/readyz`: 200 when the database answers, 503 when it does not; `avinode` says what the
+ * intake does. `pubsub` says whether this instance's Redis subscription is confirmed;
+ * without it the instance still serves (events arrive by polling, `EVENT_POLL_INTERVAL_MS`
+ * late), so it does not fail the probe.
+ */
+function readinessPlugin(database: Database, pubsub: PubSub, avinodeStatus: () => Record<string, unknown>): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/readyz') return;
@@ -261,9 +266,14 @@ function readinessPlugin(database: Database, avinodeStatus: () => Record<string,
           database.ping(),
           new Promise((_, reject) => setTimeout(() => reject(new Error('ping timed out')), READY_TIMEOUT_MS).unref()),
         ]);
-        endResponse(fetchAPI.Response.json({ status: 'ready', avinode: avinodeStatus() }));
+        endResponse(fetchAPI.Response.json({ status: 'ready', pubsub: pubsub.state(), avinode: avinodeStatus() }));
       } catch {
-        endResponse(fetchAPI.Response.json({ status: 'unavailable', database: 'unreachable' }, { status: 503 }));
+        endResponse(
+          fetchAPI.Response.json(
+            { status: 'unavailable', database: 'unreachable', pubsub: pubsub.state() },
+            { status: 503 },
+          ),
+        );
       }
     },
   };

@@ -12,10 +12,25 @@ export type Topics = {
   'session-events:committed': [{ lastEventId: string }];
 };
 
-export type PubSub = ReturnType<typeof createPubSub<Topics>> & { close(): Promise<void> };
+/**
+ * Whether this instance's pokes can reach it: `subscribed` (Redis confirmed every topic
+ * listened to), `unsubscribed` (events still arrive, by polling the log), or `in-process`.
+ */
+export type PubSubState = 'in-process' | 'subscribed' | 'unsubscribed';
+
+export type PubSub = ReturnType<typeof createPubSub<Topics>> & {
+  state(): PubSubState;
+  close(): Promise<void>;
+};
+
+/** How often an instance asks Redis to confirm its subscription (and renews it). */
+const SUBSCRIPTION_CHECK_MS = 5_000;
+const SUBSCRIPTION_CHECK_TIMEOUT_MS = 2_000;
 
 export function createAppPubSub(redisUrl: string | undefined, logger: Logger): PubSub {
-  if (!redisUrl) return Object.assign(createPubSub<Topics>(), { close: async () => {} });
+  if (!redisUrl) {
+    return Object.assign(createPubSub<Topics>(), { state: () => 'in-process' as const, close: async () => {} });
+  }
 
   const options = {
     // Keep retrying forever: Redis coming back must not need a server restart.
@@ -24,7 +39,18 @@ export function createAppPubSub(redisUrl: string | undefined, logger: Logger): P
     enableOfflineQueue: false,
   };
   const publishClient = new Redis(redisUrl, options);
-  const subscribeClient = new Redis(redisUrl, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const subscribeClient = new Redis(redisUrl, {
+    ...options,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    // ioredis 5 sends its handshake (CLIENT SETINFO, then the INFO ready check) after any
+    // SUBSCRIBE issued while it connects; in subscriber mode those are refused, the failed
+    // ready check reconnects, and the subscription is silently gone (ioredis#2037, fixed in
+    // ioredis 6, which the Redis event target does not take). A subscriber connection needs
+    // neither: SUBSCRIBE is valid while Redis loads its data.
+    disableClientInfo: true,
+    enableReadyCheck: false,
+  });
   for (const [name, client] of [
     ['publish', publishClient],
     ['subscribe', subscribeClient],
@@ -32,8 +58,14 @@ export function createAppPubSub(redisUrl: string | undefined, logger: Logger): P
     client.on('error', (error: Error) => logger.warn('redis connection error', { client: name, error: error.message }));
   }
   const redisTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  const topics = new Set<string>();
+  const subscription = watchSubscription(subscribeClient, topics, logger);
   const eventTarget: typeof redisTarget = {
-    addEventListener: redisTarget.addEventListener.bind(redisTarget),
+    addEventListener(topic, listener) {
+      topics.add(topic);
+      redisTarget.addEventListener(topic, listener);
+      subscription.check();
+    },
     removeEventListener: redisTarget.removeEventListener.bind(redisTarget),
     // The stock target leaves the publish promise unhandled, which would crash the
     // process while Redis is down. A lost poke is harmless: every instance polls.
@@ -49,9 +81,58 @@ export function createAppPubSub(redisUrl: string | undefined, logger: Logger): P
   };
   const pubsub = createPubSub<Topics>({ eventTarget });
   return Object.assign(pubsub, {
+    state: subscription.state,
     async close() {
+      subscription.stop();
       publishClient.disconnect();
       subscribeClient.disconnect();
     },
   });
+}
+
+/**
+ * Asks Redis, every few seconds and whenever the connection is (re)established, to
+ * confirm the subscription: SUBSCRIBE is idempotent and answers how many channels this
+ * connection listens to, so the check also renews a subscription that was lost. The
+ * state shows in /readyz; each change is logged.
+ */
+function watchSubscription(client: Redis, topics: Set<string>, logger: Logger) {
+  let subscribed = false;
+  let stopped = false;
+  const report = (now: boolean, reason?: string) => {
+    if (stopped || now === subscribed) return;
+    subscribed = now;
+    if (now) logger.info('redis pub/sub subscribed', { channels: [...topics] });
+    else logger.warn('redis pub/sub not subscribed; events arrive by polling the event log', { reason });
+  };
+  const check = async () => {
+    if (topics.size === 0) return;
+    if (client.status !== 'ready') return report(false, `redis connection ${client.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const count = await Promise.race([
+        client.subscribe(...topics),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer to SUBSCRIBE')), SUBSCRIPTION_CHECK_TIMEOUT_MS);
+        }),
+      ]);
+      report(Number(count) >= topics.size, `subscribed to ${count} of ${topics.size} channels`);
+    } catch (error) {
+      report(false, (error as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const interval = setInterval(() => void check(), SUBSCRIPTION_CHECK_MS);
+  interval.unref();
+  client.on('ready', () => void check());
+  client.on('close', () => report(false, 'redis connection closed'));
+  return {
+    state: (): PubSubState => (subscribed ? 'subscribed' : 'unsubscribed'),
+    check: () => void check(),
+    stop: () => {
+      stopped = true;
+      clearInterval(interval);
+    },
+  };
 }

@@ -184,6 +184,9 @@ export type RedisInstance = {
   stop(): Promise<void>;
   /** A fresh, empty redis-server on the same port. */
   start(): Promise<void>;
+  /** SIGSTOP: connections are accepted, nothing is answered, until `thaw`. */
+  freeze(): void;
+  thaw(): void;
   destroy(): Promise<void>;
 };
 
@@ -229,8 +232,11 @@ export async function startRedis(): Promise<RedisInstance> {
       running.kill('SIGKILL');
       await exited;
     },
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
     async destroy() {
       leftovers.delete(emergencyStop);
+      instance.thaw();
       await instance.stop();
     },
   };
