@@ -56,21 +56,23 @@ function parseDecimal(value: unknown): string {
 }
 
 builder.scalarType('DateTime', {
-  description: 'An instant in time, as an ISO-8601 string in UTC.',
+  description:
+    'An instant, as an ISO-8601 string. Answers are in UTC with milliseconds, e.g. 2026-12-01T14:30:00.000Z; inputs need a real calendar date, a time and a zone (Z or ±hh:mm), in the years 1900 to 9999.',
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString()),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
 });
 
 builder.scalarType('Decimal', {
-  description: 'An exact decimal number as a string (money: two decimals, e.g. "48250.00"). Never a float.',
+  description:
+    'An exact decimal number as a string, never a float. Answers have two decimals, e.g. "48250.00" (money comes with its ISO-4217 `currency`); inputs are digits with an optional fraction, e.g. "48250" or "8.5".',
   serialize: (value) => (value instanceof Prisma.Decimal ? value.toFixed(2) : new Prisma.Decimal(value).toFixed(2)),
   parseValue: parseDecimal,
   parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING ? ast.value : undefined),
 });
 
 builder.scalarType('JSON', {
-  description: 'Arbitrary JSON.',
+  description: 'Any JSON value; the fields of this type say what shape theirs has.',
   serialize: (value) => value,
   parseValue: (value) => value,
 });

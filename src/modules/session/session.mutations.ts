@@ -4,7 +4,13 @@ import { committed, payloadSessionField, type SessionPayload } from '../../graph
 import { AgentNode } from '../agent/agent.type.js';
 import { ConversationNode } from '../conversation/conversation.type.js';
 import { linkAvinodeTrip, recordRfqsSent } from './avinode.service.js';
-import { archiveStaleSessions, changeStatus, type StatusAction, startSession } from './lifecycle.service.js';
+import {
+  archiveStaleSessions,
+  changeStatus,
+  METADATA_LIMITS,
+  type StatusAction,
+  startSession,
+} from './lifecycle.service.js';
 import { ChatSessionNode } from './session.type.js';
 
 const StartSessionInput = builder.inputType('StartSessionInput', {
@@ -21,7 +27,10 @@ const StartSessionInput = builder.inputType('StartSessionInput', {
         'Whose session it is: required with a service token; admins may name any agent; defaults to the signed-in agent.',
     }),
     subject: t.string({ description: 'Subject of a new conversation, up to 300 characters.' }),
-    metadata: t.field({ type: 'JSON', description: 'A JSON object to keep as the session’s `metadata`.' }),
+    metadata: t.field({
+      type: 'JSON',
+      description: `A JSON object to keep as the session’s \`metadata\`: at most ${METADATA_LIMITS.maxBytes / 1024} KB and ${METADATA_LIMITS.maxDepth} levels deep.`,
+    }),
   }),
 });
 
