@@ -1,9 +1,12 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/generated/prisma/client.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
 import { execute, expectData } from './harness/graphql.js';
 import { startTestServer, type TestServer } from './harness/server.js';
+import { subscribeSse } from './harness/subscriptions.js';
 import { globalId } from './harness/workflow.js';
 
 /**
@@ -164,5 +167,30 @@ describe('own cursors', () => {
     }
     expect(seen).toHaveLength(2);
     expect(new Set(seen).size).toBe(2);
+  });
+});
+
+describe('a subscription resumed after another agent’s event cursor', () => {
+  it('replays only the viewer’s own events after that position', async () => {
+    const ownerEvents = await database.prisma.sessionEvent.findMany({
+      where: { agentId: owner.id },
+      orderBy: { id: 'asc' },
+    });
+    const first = ownerEvents[0];
+    if (!first) throw new Error('the owner has no events');
+    const after = Buffer.from(`evt:${first.id}`).toString('base64url');
+    const FEED = parse(
+      'subscription ($after: String) { activityFeed(after: $after) { session { id } } }',
+    ) as TypedDocumentNode<{ activityFeed: { session: { id: string } } }, { after: string }>;
+    const subscription = await subscribeSse(server.url, otherToken, FEED, { after });
+    const otherSessions = await database.prisma.chatSession.findMany({
+      where: { agentId: other.id },
+      select: { id: true },
+    });
+    const results = await subscription.waitFor(otherSessions.length);
+    await subscription.close();
+    expect(results.map((result) => result.data?.activityFeed.session.id).sort()).toEqual(
+      otherSessions.map((session) => globalId('ChatSession', session.id)).sort(),
+    );
   });
 });
