@@ -10,7 +10,8 @@
  * do). Per rate it prints accepted notifications/s, p50/p99 time to the 200, and p50/p99
  * from the POST to the QUOTE_RECEIVED event on the subscriber. Reference, same run and
  * rates: the receiveQuote mutation called directly (the caller waits for the write, as
- * the replaced receiver made Avinode wait). Exits 1 if a notification is not applied.
+ * the replaced receiver made Avinode wait; its refusals count as missing). Exits 1 if a
+ * notification posted to the webhook is refused or never reaches the subscriber.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -231,7 +232,8 @@ for (const rate of rates) {
     ['receiveQuote (reference)', viaMutation],
   ] as const) {
     const step = await runStep(rate, send);
-    if (step.missing > 0 || step.refused > 0) failed = true;
+    // The intake must lose nothing; the reference may refuse under load (that is the contrast).
+    if (send === viaWebhook && (step.missing > 0 || step.refused > 0)) failed = true;
     console.log(
       [
         name.padEnd(24),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import {
   AvinodeInbox,
   credentials,
@@ -52,6 +53,22 @@ beforeEach(() => {
 
 const quotesOf = async (sessionId: string) =>
   (await expectData(server.url, SessionQuotes, { id: sessionId }, token)).session;
+
+describe('Avinode settings', () => {
+  const production = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-characters' } as const;
+
+  it('refuses weak webhook secrets in production, and half-configured credentials anywhere', () => {
+    for (const secret of ['ks7U5twP', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'short-but-not-24-chars']) {
+      expect(() =>
+        loadConfig({ ...production, AVINODE_WEBHOOK_CLIENT_ID: 'login', AVINODE_WEBHOOK_CLIENT_SECRET: secret }),
+      ).toThrow(/weak AVINODE_WEBHOOK_CLIENT_SECRET/);
+    }
+    const strong = { AVINODE_WEBHOOK_CLIENT_ID: 'login', AVINODE_WEBHOOK_CLIENT_SECRET: 'Zq8#mW2!rT6$vY1&kP4@nB7x' };
+    expect(loadConfig({ ...production, ...strong }).avinode.webhook).toMatchObject({ clientId: 'login' });
+    expect(() => loadConfig({ AVINODE_WEBHOOK_CLIENT_ID: 'login' })).toThrow(ConfigError);
+    expect(() => loadConfig({ AVINODE_API_URL: 'https://sandbox.avinode.com/api' })).toThrow(ConfigError);
+  });
+});
 
 describe('POST /webhooks/avinode', () => {
   it('answers 401 with WWW-Authenticate: Basic for missing or wrong credentials, and stores nothing', async () => {
