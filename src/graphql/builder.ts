@@ -71,7 +71,7 @@ export const builder = new SchemaBuilder<{
     nodesQueryOptions: {
       description:
         'Objects by global id, in the order asked; null in place of each one that does not exist or you may not see.',
-      args: { ids: { description: 'Global ids, as `id` fields returned them.' } },
+      args: { ids: { description: `Global ids, as \`id\` fields returned them; at most ${MAX_PAGE_SIZE}.` } },
     },
     defaultConnectionTypeOptions: { description: 'One page of a list (a Relay connection).' },
     defaultEdgeTypeOptions: { description: 'One row of a page: the object and its cursor.' },

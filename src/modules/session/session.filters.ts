@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Viewer } from '../../auth/viewer.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { builder } from '../../graphql/builder.js';
+import { ARGUMENT_LIMITS } from '../../graphql/plugins/argument-bounds.js';
 import { AgentNode } from '../agent/agent.type.js';
 import { ClientNode } from '../client/client.type.js';
 import { ownedBy } from '../visibility.js';
@@ -27,7 +28,7 @@ export const SessionFilterInput = builder.inputType('SessionFilter', {
     }),
     search: t.string({
       required: false,
-      description: 'Case-insensitive match on the conversation subject or the client company.',
+      description: `Case-insensitive substring of the conversation subject or the client company; up to ${ARGUMENT_LIMITS.maxStringLengthOf['SessionFilter.search']} characters.`,
     }),
     agentId: t.globalID({
       required: false,
