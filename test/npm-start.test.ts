@@ -173,9 +173,10 @@ describe('npm start', () => {
   it('stops cleanly on a signal during start-up', async () => {
     // An empty database, so the signal lands while the demo data is being loaded.
     const run = npmStart({ PGLITE_DATA_DIR: join(project, '.data-interrupted') });
-    await run.waitFor(/"migrations applied"/);
+    await run.waitFor(/"migrations applied"/, 240_000);
     await stopWith(run, 'SIGTERM');
     expect(run.output()).toMatch(/"shutting down"/);
     expect(run.output()).not.toContain('GraphiQL:');
-  });
+    // Loading the demo data finishes before the stop: room for a loaded machine.
+  }, 300_000);
 });
