@@ -77,6 +77,11 @@ const DOCUMENTS: Record<string, { query: string; variables?: Record<string, unkn
   'a search with LIKE wildcards matches them literally': {
     query: `query Wild { sessions(first: 10, filter: { search: "100%_off" }) { totalCount edges { node { id } } } }`,
   },
+  'connections asked only for what needs no row: totalCount, hasPreviousPage, __typename': {
+    query: `query Counts { sessions(first: 5) { totalCount } typed: sessions(first: 2) { __typename pageInfo { hasPreviousPage } }
+      none: sessions(first: 5, filter: { avinodeTripId: "atrip-none" }) { totalCount }
+      page: sessions(first: 5) { edges { node { id quotes(first: 1) { totalCount } conversation { messages { totalCount } } } } } }`,
+  },
   'the default page size and an empty page': {
     query: `query Defaults { all: sessions { totalCount edges { node { id } } }
       none: sessions(first: 5, filter: { avinodeTripId: "atrip-none" }) { totalCount pageInfo { hasNextPage startCursor endCursor } edges { cursor } } }`,

@@ -326,7 +326,9 @@ class ReadCompiler {
     const rows = this.alias();
     const conditions = source.where(rows);
     const order = qualify(source.orderBy, rows);
-    return `(SELECT json_build_object(${entries.join(', ')}) FROM (SELECT ${rows}.*, row_number() OVER (ORDER BY ${order}) AS row_number FROM ${source.table} ${rows}${whereClause(conditions)} ORDER BY ${order} LIMIT ${first + 1}) ${page})`;
+    // GROUP BY (): one answer however many rows, also none, and also when nothing selected aggregates them
+    // (a connection asked only for totalCount would otherwise be a row per page row, or no row at all).
+    return `(SELECT json_build_object(${entries.join(', ')}) FROM (SELECT ${rows}.*, row_number() OVER (ORDER BY ${order}) AS row_number FROM ${source.table} ${rows}${whereClause(conditions)} ORDER BY ${order} LIMIT ${first + 1}) ${page} GROUP BY ())`;
   }
 
   /** The `sessions` filter and the viewer's visibility, as sessionWhere builds them for Prisma. */
