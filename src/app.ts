@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+import { AgentRevocations } from './auth/revocation.js';
 import { createTokenVerifier, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -86,6 +87,8 @@ export async function createApp({
   const graphiqlToken = config.graphiql ? demoToken : undefined;
   const events = new EventStream(database.prisma, pubsub, logger, config.eventPollIntervalMs);
   await events.start();
+  const revocations = new AgentRevocations(database.prisma, logger);
+  revocations.start();
   // The pool first: a scrape reads it before the event-stream figures borrow a connection.
   registerDatabasePoolMetrics(metrics, database.poolStats);
   registerEventStreamMetrics(metrics, events);
@@ -149,7 +152,7 @@ export async function createApp({
       ...(servesMetrics ? [phaseMetricsPlugin(metrics)] : []),
       chatSessionsRestPlugin({ contextOf: contextFactory, limits: config.limits, limiter, logger }),
       // Before observability, so that it sees the results subscribers get.
-      eventDeliveryPlugin(logger),
+      eventDeliveryPlugin(logger, revocations),
       observabilityPlugin(logger, operationMetrics),
       ...(config.trustedDocumentsManifest ? [trustedDocumentsPlugin(config.trustedDocumentsManifest)] : []),
       ...productionPlugins(config),
@@ -210,6 +213,7 @@ export async function createApp({
       // and sockets take no new operations meanwhile...
       const webSocketsDrained = webSockets.drain(left());
       await avinodeIntake.stop();
+      revocations.stop();
       await events.stop();
       await webSocketsDrained;
       // ...then sockets close with 1001 "going away".

@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: {
     http: 401,
     description:
-      'No bearer token, an invalid or expired one, or one whose agent is unknown or deactivated. Sent with `WWW-Authenticate: Bearer`; a WebSocket is closed with 4403 instead.',
+      'No bearer token, an invalid or expired one, or one whose agent is unknown or deactivated. Sent with `WWW-Authenticate: Bearer`; a WebSocket is closed with 4403 instead. Also ends an open subscription when its token expires or its agent is deactivated.',
   },
   BAD_REQUEST: {
     http: 400,

@@ -1,5 +1,6 @@
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { createGraphQLError, isAsyncIterable, type Plugin, Repeater } from 'graphql-yoga';
+import type { AgentRevocations } from '../../auth/revocation.js';
 import type { Context } from '../../graphql/context.js';
 import { maskError } from '../../graphql/errors-mask.js';
 import type { Logger } from '../../logger.js';
@@ -7,8 +8,8 @@ import { encodeEventCursor } from './event-cursor.js';
 import type { EventScope, StreamedEvent } from './event-stream.js';
 
 /**
- * Delivering events to one subscriber: each event reaches it whole or not at all, and a
- * stream that ends early says where to resume. Both sides sit here: `deliverEvents`
+ * Delivering events to one subscriber: each event reaches it whole or not at all, only
+ * while its viewer stands, and a stream that ends early says where to resume. Both sides sit here: `deliverEvents`
  * (a subscription's source, which records which event is being executed) and
  * `eventDeliveryPlugin` (which sees each event's result and ends the stream).
  *
@@ -88,12 +89,15 @@ export function streamEndedError(
 }
 
 /** Every subscription's results pass through `guardStream`. */
-export function eventDeliveryPlugin(logger: Logger): Plugin<Record<string, unknown>, Context> {
+export function eventDeliveryPlugin(
+  logger: Logger,
+  revocations: AgentRevocations,
+): Plugin<Record<string, unknown>, Context> {
   return {
     onSubscribe: () => ({
       onSubscribeResult: ({ args, result, setResult }) => {
         if (!isAsyncIterable(result)) return;
-        const context = args.contextValue;
+        const context = args.contextValue as unknown as Context;
         const ended = (error: GraphQLError, cause?: unknown) =>
           logger.warn('subscription ended early', {
             requestId: context.requestId,
@@ -102,7 +106,23 @@ export function eventDeliveryPlugin(logger: Logger): Plugin<Record<string, unkno
             resumeAfter: error.extensions['resumeAfter'],
             error: cause instanceof Error ? cause.message : undefined,
           });
-        setResult(guardStream(result, deliveries.get(context), ended));
+        // The viewer was checked when the stream opened; it must keep standing while it runs.
+        const watchViewer = (revoke: (message: string) => void) => {
+          const unwatch = revocations.watch(context.viewer, revoke);
+          const { expiresAt } = context.viewer;
+          const expiry = expiresAt
+            ? at(expiresAt, () =>
+                revoke(
+                  'The token has expired; subscribe again with a fresh token and `after` set to `extensions.resumeAfter`.',
+                ),
+              )
+            : undefined;
+          return () => {
+            unwatch();
+            expiry?.cancel();
+          };
+        };
+        setResult(guardStream(result, deliveries.get(context), watchViewer, ended));
       },
     }),
   };
@@ -110,12 +130,14 @@ export function eventDeliveryPlugin(logger: Logger): Plugin<Record<string, unkno
 
 /**
  * The one place a stream ends with a coded error: an event that cannot be delivered
- * whole, or a source that fails (a subscriber too slow, the event log unreadable). The
+ * whole, a source that fails (a subscriber too slow, the event log unreadable), or a
+ * viewer that no longer stands (its token expired, its agent deactivated). The
  * subscriber gets everything delivered so far, then the error, then the end.
  */
 function guardStream(
   results: AsyncIterable<ExecutionResult>,
   delivery: Delivery | undefined,
+  watchViewer: (revoke: (message: string) => void) => () => void,
   onEnded: (error: GraphQLError, cause?: unknown) => void,
 ) {
   return new Repeater<ExecutionResult>(async (push, stop) => {
@@ -127,8 +149,19 @@ function guardStream(
       await push({ errors: [error] });
       stop();
     };
+    let revokedWith = '';
+    const revoked = new Promise<'revoked'>((resolve) => {
+      const unwatch = watchViewer((message) => {
+        revokedWith = message;
+        resolve('revoked');
+      });
+      void stop.then(unwatch);
+    });
     try {
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      for (;;) {
+        const next = await Promise.race([iterator.next(), revoked]);
+        if (next === 'revoked') return await end(streamEndedError('UNAUTHENTICATED', revokedWith, delivery?.position));
+        if (next.done) break;
         const failure = next.value.errors?.find((error) => TRANSIENT_CODES.has(codeOf(error) ?? ''));
         if (failure) return await end(interruptedError(codeOf(failure) ?? '', delivery?.position), failure);
         if (delivery?.current) delivery.position = delivery.current.id;
@@ -139,6 +172,21 @@ function guardStream(
       await end(endingError(error, delivery?.position), error);
     }
   });
+}
+
+/** setTimeout fires at once beyond 2^31 - 1 ms (about 24.8 days); longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function at(time: Date, run: () => void): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const remaining = time.getTime() - Date.now();
+    if (remaining <= 0) return run();
+    timer = setTimeout(arm, Math.min(remaining, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
 }
 
 function interruptedError(reason: string, resumeAfter: bigint | undefined): GraphQLError {
