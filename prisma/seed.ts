@@ -49,7 +49,7 @@ export async function seedDemoData(prisma: PrismaClient): Promise<SeedSummary> {
   return prisma.$transaction(
     async (tx) => {
       // Instances starting together on one empty database take turns; the later ones find it seeded.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SEED_LOCK})`;
+      await takeSeedLock(tx);
       if (!(await isDatabaseEmpty(tx))) throw new DatabaseNotEmptyError();
       const values = await tx.$queryRaw<{ value: bigint }[]>`
         SELECT nextval('proposal_number_seq') AS value FROM generate_series(1, ${order.length}::int)`;
@@ -93,6 +93,19 @@ export async function seedDemoData(prisma: PrismaClient): Promise<SeedSummary> {
     },
     { timeout: 120_000, maxWait: 30_000 },
   );
+}
+
+/**
+ * Polls for the lock rather than waiting in one statement: the pool's statement timeout (meant
+ * for requests) would cancel a blocking wait whenever the other instance's seeding outlasts it,
+ * as it does on a loaded machine, and the instance would fail to start.
+ */
+async function takeSeedLock(tx: Pick<PrismaClient, '$queryRaw'>): Promise<void> {
+  for (;;) {
+    const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SEED_LOCK}) AS locked`;
+    if (row?.locked) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 const time = (value: Date | string | undefined) => new Date(value as Date | string).getTime();
