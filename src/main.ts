@@ -8,7 +8,10 @@ import { createLogger } from './logger.js';
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const database = openDatabase(config.database, { traceSql: config.tracing !== undefined });
+  const database = openDatabase(config.database, {
+    traceSql: config.tracing !== undefined,
+    onConnectionLost: (error) => logger.warn('database connection lost', { error: error.message }),
+  });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -3,9 +3,21 @@
  * and the driver adapter give it, so clients get DATABASE_UNAVAILABLE (503) and can
  * retry, instead of a masked internal error.
  */
-const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
+const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017']);
 const UNAVAILABLE_TEXT =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|database system is (shutting down|starting up|in recovery)|terminating connection|DatabaseNotReachable|ConnectionClosed|SocketTimeout|Client has encountered a connection error|Connection refused|Query read timeout|Unable to start a transaction in the given time|57P01|57P03|08006|08001|08003/i;
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|connection timeout|Can't reach database|database system is (shutting down|starting up|in recovery)|terminating connection|DatabaseNotReachable|ConnectionClosed|SocketTimeout|Client has encountered a connection error|Connection refused|Query read timeout|57P01|57P03|08006|08001|08003/i;
+
+/**
+ * An established connection broke (backend terminated, socket reset): the server rolled
+ * back whatever transaction it carried. Unlike "cannot connect", a fresh connection
+ * usually works at once.
+ */
+const LOST_TEXT =
+  /ECONNRESET|EPIPE|Connection terminated unexpectedly|terminating connection|Client has encountered a connection error|57P01|08006/i;
+
+/** Every pooled connection stayed busy until the wait ran out: the database is up, this server is saturated. */
+const POOL_EXHAUSTED_TEXT = /timeout exceeded when trying to connect|Unable to start a transaction in the given time/i;
+const POOL_EXHAUSTED_CODES = new Set(['P2024']);
 
 const TIMED_OUT_TEXT = /57014|canceling statement due to statement timeout/i;
 
@@ -36,6 +48,19 @@ export function isStatementTimeout(error: unknown): boolean {
     error,
     (candidate) => matches(TIMED_OUT_TEXT, candidate.message) || matches(TIMED_OUT_TEXT, candidate.code),
   );
+}
+
+export function isPoolExhausted(error: unknown): boolean {
+  return anyInChain(
+    error,
+    (candidate) =>
+      (typeof candidate.code === 'string' && POOL_EXHAUSTED_CODES.has(candidate.code)) ||
+      matches(POOL_EXHAUSTED_TEXT, candidate.message),
+  );
+}
+
+export function isConnectionLost(error: unknown): boolean {
+  return anyInChain(error, (candidate) => matches(LOST_TEXT, candidate.message) || matches(LOST_TEXT, candidate.code));
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {

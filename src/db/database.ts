@@ -38,12 +38,15 @@ export type DatabaseOptions = {
   onQuery?: (sql: string) => void;
   /** A span per SQL statement of traced requests (only worth its indirection when tracing is on). */
   traceSql?: boolean;
+  /** Called once for each pooled connection that breaks (terminated backend, lost socket). */
+  onConnectionLost?: (error: Error) => void;
 };
 
 export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   if (config.kind === 'postgres') {
     // Our own pool, so its counts can be read (metrics); the adapter ends it on disconnect.
-    const pool = new pg.Pool({
+    const pool = resilientPool(
+      {
       connectionString: config.url,
       max: config.poolSize,
       // Fail fast instead of hanging when the database is down or a query runs away.
@@ -57,7 +60,9 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
           }
         : {}),
       idle_in_transaction_session_timeout: 60_000,
-    });
+      },
+      options.onConnectionLost,
+    );
     const queries = new PrismaPg(pool, { disposeExternalPool: true });
     const poolStats = (): PoolStats => ({
       inUse: pool.totalCount - pool.idleCount,
@@ -67,8 +72,20 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
     });
     // Migrations get their own connections without the statement timeout: building an
     // index on a large table may legitimately take longer than any request should.
-    const migrations = new PrismaPg({ connectionString: config.url, max: 2 });
-    return wrap('postgres', queries, migrations, options, async () => {}, poolStats);
+    const migrationPool = resilientPool({ connectionString: config.url, max: 2 }, options.onConnectionLost);
+    let ended: Promise<void> | undefined;
+    const migrations = new PrismaPg(migrationPool);
+    return wrap(
+      'postgres',
+      queries,
+      migrations,
+      options,
+      async () => {
+        ended ??= migrationPool.end();
+        await ended;
+      },
+      poolStats,
+    );
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
   // PGlite is single-process: only this server may open its data directory.
@@ -82,6 +99,32 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
     () => pglite.close(),
     () => undefined,
   );
+}
+
+/**
+ * A pool whose every connection has an error listener for its whole life. pg-pool removes
+ * its own listener when it hands a connection out, and a caller that awaits the hand-out
+ * (the Prisma adapter does, for every transaction) attaches its listener a microtask later.
+ * A backend terminated as it connects sends its FATAL in the same read as ReadyForQuery,
+ * inside that window: an unhandled 'error' event that ended the process. What a broken
+ * connection means is still decided where it always was: it is no longer queryable, its
+ * next statement fails with a connection error (DATABASE_UNAVAILABLE), and the pool drops
+ * it on release.
+ */
+function resilientPool(config: pg.PoolConfig, onConnectionLost: ((error: Error) => void) | undefined): pg.Pool {
+  const pool = new pg.Pool(config);
+  pool.on('connect', (client) => {
+    let reported = false;
+    client.on('error', (error: Error) => {
+      // A dying connection reports twice (the FATAL, then the closed socket): say it once.
+      if (reported) return;
+      reported = true;
+      onConnectionLost?.(error);
+    });
+  });
+  // Idle connections' errors, already reported by the listener above.
+  pool.on('error', () => {});
+  return pool;
 }
 
 function wrap(

@@ -1,13 +1,13 @@
 import { createGraphQLError } from 'graphql-yoga';
 import type { TokenVerifier } from '../auth/tokens.js';
 import { bearerToken, resolveViewer, UnauthenticatedError, type Viewer } from '../auth/viewer.js';
-import { isDatabaseUnavailable, isStatementTimeout } from '../db/availability.js';
+import { isDatabaseUnavailable, isPoolExhausted, isStatementTimeout } from '../db/availability.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { EventStream } from '../modules/activity/event-stream.js';
 import type { PubSub } from '../pubsub.js';
 import type { Context } from './context.js';
-import { databaseUnavailableError, requestTimeoutError } from './errors-mask.js';
+import { databaseBusyError, databaseUnavailableError, requestTimeoutError } from './errors-mask.js';
 import { requestIdOf } from './plugins/observability.js';
 
 type InitialContext = {
@@ -57,6 +57,7 @@ export function createContextFactory(dependencies: Dependencies) {
         });
       }
       if (error instanceof ViewerTimeout || isStatementTimeout(error)) throw requestTimeoutError();
+      if (isPoolExhausted(error)) throw databaseBusyError();
       if (isDatabaseUnavailable(error)) throw databaseUnavailableError();
       logger.error('unexpected error while resolving the viewer', {
         requestId,

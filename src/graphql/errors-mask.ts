@@ -1,14 +1,15 @@
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
-import { isDatabaseUnavailable, isStatementTimeout } from '../db/availability.js';
+import { isDatabaseUnavailable, isPoolExhausted, isStatementTimeout } from '../db/availability.js';
 import { RequestDeadlinePassed } from '../request-deadline.js';
 
 /**
  * The one place where thrown errors become responses. GraphQL errors the code
  * raised on purpose pass through; client mistakes Pothos detects (bad cursors,
  * bad global ids) become BAD_USER_INPUT; an unreachable database becomes
- * DATABASE_UNAVAILABLE (503, retry later); anything else is masked.
+ * DATABASE_UNAVAILABLE and a saturated pool DATABASE_BUSY (both 503, retry later);
+ * anything else is masked.
  */
 export function maskError(error: unknown, message: string, isDevelopment?: boolean): Error {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
@@ -18,6 +19,7 @@ export function maskError(error: unknown, message: string, isDevelopment?: boole
   }
   if (original instanceof RequestDeadlinePassed) return requestTimeoutError(path);
   if (!(original instanceof GraphQLError) && isStatementTimeout(original)) return requestTimeoutError(path);
+  if (!(original instanceof GraphQLError) && isPoolExhausted(original)) return databaseBusyError(path);
   if (!(original instanceof GraphQLError) && isDatabaseUnavailable(original)) return databaseUnavailableError(path);
   return yogaMaskError(error, message, isDevelopment);
 }
@@ -26,6 +28,17 @@ export function databaseUnavailableError(path?: ReadonlyArray<string | number>):
   return createGraphQLError('The database is unavailable; retry shortly.', {
     path,
     extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '2' } } },
+  });
+}
+
+/**
+ * The database is up but every connection this server may use (or this viewer's share of
+ * them) stayed busy until the wait ran out. Nothing was changed; retrying after a pause is safe.
+ */
+export function databaseBusyError(path?: ReadonlyArray<string | number>): GraphQLError {
+  return createGraphQLError('The server is busy with other database work; retry shortly.', {
+    path,
+    extensions: { code: 'DATABASE_BUSY', http: { status: 503, headers: { 'Retry-After': '1' } } },
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Viewer } from '../../auth/viewer.js';
 import { ownerScope } from '../../auth/viewer.js';
+import { isConnectionLost } from '../../db/availability.js';
 import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
 import { withSpan } from '../../observability/spans.js';
 import { claimCommit, deadlinePassed, RequestDeadlinePassed } from '../../request-deadline.js';
@@ -25,10 +26,15 @@ const EVENT_STREAM_LOCK = 7_402_117_001n;
 /** Conflicts that a fresh attempt resolves: unique races, write conflicts, deadlocks. */
 const RETRYABLE = new Set(['P2002', 'P2034']);
 const MAX_ATTEMPTS = 4;
+/** Far above the pool's own wait, so the pool's error (exhausted, or unreachable) is the one reported. */
+const TRANSACTION_MAX_WAIT_MS = 120_000;
 
 /**
- * Runs a state change and its events in one transaction, retrying on conflicts.
- * Returns the stored events so the caller can publish them after the commit.
+ * Runs a state change and its events in one transaction, retrying on conflicts, and on a
+ * connection lost before COMMIT was sent (the database rolled that attempt back, so running
+ * it again cannot apply it twice; a loss during COMMIT leaves the outcome unknown and is
+ * reported, never retried). Returns the stored events so the caller can publish them after
+ * the commit.
  */
 export async function runChange<T>(
   prisma: PrismaClient,
@@ -37,6 +43,7 @@ export async function runChange<T>(
 ): Promise<{ result: T; events: SessionEvent[] }> {
   for (let attempt = 1; ; attempt++) {
     if (deadlinePassed()) throw new RequestDeadlinePassed();
+    let committing = false;
     try {
       // One span per attempt, so a retried conflict shows as two transactions.
       return await withSpan('session.transaction', { 'session.transaction.attempt': attempt }, (span) =>
@@ -46,14 +53,17 @@ export async function runChange<T>(
             const stored = await appendEvents(tx, events, actorId);
             // Told REQUEST_TIMEOUT already? Then committing would make the client's retry a duplicate.
             if (!claimCommit()) throw new RequestDeadlinePassed();
+            committing = true;
             span?.setAttribute('session.events.written', stored.length);
             return { result, events: stored };
           },
-          { maxWait: 10_000, timeout: 30_000 },
+          { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: 30_000 },
         ),
       );
     } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      if (attempt >= MAX_ATTEMPTS) throw error;
+      const lostBeforeCommit = !committing && isConnectionLost(error);
+      if (!lostBeforeCommit && !isRetryable(error)) throw error;
     }
   }
 }

@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from '../src/auth/tokens.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { graphql } from './generated/index.js';
+import { createAgent, unique } from './harness/factories.js';
+import { expectData } from './harness/graphql.js';
+import {
+  hasPostgresBinaries,
+  type PostgresInstance,
+  pause,
+  type ServerProcess,
+  startPostgres,
+  startServerProcess,
+} from './harness/services.js';
+import { globalId, uuidOf } from './harness/workflow.js';
+
+/**
+ * An operator (or a failover, or pgbouncer) terminates the server's PostgreSQL backends
+ * while write transactions are in flight. The process must survive every time, the hit
+ * requests fail with DATABASE_UNAVAILABLE (never a masked 500 or a dropped connection), the
+ * server serves again by itself, and what it acknowledged is stored exactly once. The server
+ * runs as a real child process, so an unhandled error event would really end it.
+ */
+const JWT_SECRET = randomBytes(32).toString('hex');
+const auth = loadConfig({ NODE_ENV: 'test', JWT_SECRET }).auth;
+const WRITERS = 12;
+const READERS = 3;
+const SESSIONS = 4;
+const TERMINATIONS = 10;
+const TERMINATE_EVERY_MS = 400;
+
+const StartSession = graphql(`
+  mutation TerminationStartSession($input: StartSessionInput!) {
+    startSession(input: $input) { __typename ... on StartSessionPayload { session { id } } ... on Error { message } }
+  }
+`);
+
+const RecordMessage = graphql(`
+  mutation TerminationRecordMessage($input: RecordMessageInput!) {
+    recordMessage(input: $input) { __typename ... on RecordMessagePayload { created } ... on Error { code message } }
+  }
+`);
+
+const SessionsPage = graphql(`
+  query TerminationSessions {
+    sessions(first: 10) {
+      totalCount
+      edges { node { id messageCount conversation { messages(first: 3) { edges { node { id } } } } } }
+    }
+  }
+`);
+
+type Outcome = { kind: 'mutation' | 'query'; status: number | 'network-error'; code?: string; externalId?: string };
+
+async function post<T, V>(url: string, document: TypedDocumentNode<T, V>, variables: V, token: string) {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      signal: AbortSignal.timeout(20_000),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    const body = (await response.json()) as { data?: T; errors?: Array<{ extensions?: { code?: string } }> };
+    return { status: response.status, body };
+  } catch {
+    return { status: 'network-error' as const, body: undefined };
+  }
+}
+
+describe.skipIf(!hasPostgresBinaries)('PostgreSQL backends terminated under write load', () => {
+  let postgres: PostgresInstance;
+  let server: ServerProcess;
+  let tokens: { service: string; agent: string };
+  const sessions: string[] = [];
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    const databaseUrl = await postgres.createDatabase('app');
+    server = await startServerProcess('server', {
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET,
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      RATE_LIMIT_PER_MINUTE: '0',
+      SERVICE_RATE_LIMIT_PER_MINUTE: '0',
+    });
+    const seeding = openDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 2 });
+    const agent = await createAgent(seeding.prisma);
+    await seeding.close();
+    tokens = {
+      service: await signToken(auth, { subject: 'service:termination-test', service: true }),
+      agent: await signToken(auth, { subject: agent.authSubject }),
+    };
+    for (let index = 0; index < SESSIONS; index++) {
+      const input = { agentId: globalId('Agent', agent.id), subject: unique('Terminated ') };
+      const started = (await expectData(server.url, StartSession, { input }, tokens.service)).startSession;
+      if (started.__typename !== 'StartSessionPayload') throw new Error(JSON.stringify(started));
+      sessions.push(started.session.id);
+    }
+  });
+
+  afterAll(async () => {
+    if (server?.alive()) await server.stop().catch(() => server.child.kill('SIGKILL'));
+    await postgres?.destroy();
+  });
+
+  it('survives, answers DATABASE_UNAVAILABLE, serves again and stores every acknowledged write once', async () => {
+    const outcomes: Outcome[] = [];
+    let loading = true;
+    const writer = async (index: number) => {
+      while (loading) {
+        const externalId = unique('term-');
+        const sessionId = sessions[index % sessions.length] ?? '';
+        const input = { sessionId, senderType: 'OPERATOR' as const, content: `load ${externalId}`, externalId };
+        const { status, body } = await post(server.url, RecordMessage, { input }, tokens.service);
+        const payload = body?.data?.recordMessage;
+        const acknowledged = status === 200 && payload?.__typename === 'RecordMessagePayload' && payload.created;
+        outcomes.push({
+          kind: 'mutation',
+          status,
+          code: acknowledged ? 'OK' : (body?.errors?.[0]?.extensions?.code ?? payload?.__typename ?? 'NO_BODY'),
+          externalId,
+        });
+      }
+    };
+    const reader = async () => {
+      while (loading) {
+        const { status, body } = await post(server.url, SessionsPage, {}, tokens.agent);
+        const ok = status === 200 && !body?.errors && body?.data?.sessions.totalCount === SESSIONS;
+        outcomes.push({ kind: 'query', status, code: ok ? 'OK' : (body?.errors?.[0]?.extensions?.code ?? 'NO_BODY') });
+      }
+    };
+    const loops = [
+      ...Array.from({ length: WRITERS }, (_, index) => writer(index)),
+      ...Array.from({ length: READERS }, () => reader()),
+    ];
+
+    // The killer connects to another database, so it only ever terminates the server's backends.
+    const admin = new pg.Client({ connectionString: postgres.url('postgres') });
+    await admin.connect();
+    let terminated = 0;
+    try {
+      await pause(1_000);
+      for (let round = 0; round < TERMINATIONS && server.alive(); round++) {
+        const result = await admin.query<{ count: string }>(
+          "SELECT count(pg_terminate_backend(pid)) AS count FROM pg_stat_activity WHERE datname = 'app' AND pid <> pg_backend_pid()",
+        );
+        terminated += Number(result.rows[0]?.count ?? 0);
+        await pause(TERMINATE_EVERY_MS);
+      }
+    } finally {
+      await admin.end();
+    }
+    // Load goes on for a while after the last termination: the pool must heal under it.
+    await pause(1_000);
+    loading = false;
+    await Promise.all(loops);
+
+    const byCode = (kind: Outcome['kind']) => {
+      const counts: Record<string, number> = {};
+      for (const outcome of outcomes.filter((entry) => entry.kind === kind)) {
+        const key = `${outcome.status}:${outcome.code}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return counts;
+    };
+    const figures = { terminated, mutations: byCode('mutation'), queries: byCode('query') };
+    console.info(`Backend terminations, figures: ${JSON.stringify(figures)}`);
+
+    expect(server.alive(), `the server died:\n${server.output().slice(-4000)}`).toBe(true);
+    expect(terminated).toBeGreaterThanOrEqual(TERMINATIONS);
+    // Every refusal is a 503 that says the database was unavailable (or, on a loaded machine,
+    // busy); nothing is masked as an internal error, no connection is dropped.
+    const failures = outcomes.filter((outcome) => outcome.code !== 'OK');
+    expect(
+      failures.filter(
+        (outcome) =>
+          outcome.status !== 503 || (outcome.code !== 'DATABASE_UNAVAILABLE' && outcome.code !== 'DATABASE_BUSY'),
+      ),
+      `${JSON.stringify(figures)}\n${server.output().slice(-4000)}`,
+    ).toEqual([]);
+
+    // Serves again without a restart: ready, and a write and a read succeed.
+    expect((await fetch(`${server.origin}/readyz`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
+    const after = { sessionId: sessions[0] ?? '', senderType: 'SYSTEM' as const, content: 'after the terminations' };
+    const recorded = await expectData(server.url, RecordMessage, { input: after }, tokens.service);
+    expect(recorded.recordMessage).toMatchObject({ created: true });
+    expect((await expectData(server.url, SessionsPage, {}, tokens.agent)).sessions.totalCount).toBe(SESSIONS);
+
+    // Acknowledged writes are stored, each once; the counters and the event log agree with the rows.
+    const check = openDatabase({ kind: 'postgres', url: postgres.url('app'), poolSize: 2 });
+    try {
+      const stored = await check.prisma.message.findMany({
+        where: { externalId: { startsWith: 'term-' } },
+        select: { externalId: true },
+      });
+      const storedIds = new Set(stored.map((message) => message.externalId));
+      const acknowledged = outcomes.filter((outcome) => outcome.kind === 'mutation' && outcome.code === 'OK');
+      expect(acknowledged.filter((outcome) => !storedIds.has(outcome.externalId ?? null))).toEqual([]);
+      expect(stored.length).toBe(storedIds.size);
+      // A row nobody was told about could only come from a connection lost during COMMIT.
+      expect(stored.length, `rows that no client was told about; ${JSON.stringify(figures)}`).toBe(acknowledged.length);
+      for (const sessionId of sessions) {
+        const session = await check.prisma.chatSession.findUniqueOrThrow({
+          where: { id: uuidOf(sessionId) },
+          select: { messageCount: true, conversationId: true },
+        });
+        const rows = await check.prisma.message.count({ where: { conversationId: session.conversationId } });
+        const events = await check.prisma.sessionEvent.count({
+          where: { sessionId: uuidOf(sessionId), type: 'MESSAGE_RECORDED' },
+        });
+        expect({ counter: session.messageCount, events }).toEqual({ counter: rows, events: rows });
+      }
+    } finally {
+      await check.close();
+    }
+  });
+});
