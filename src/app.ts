@@ -14,6 +14,7 @@ import type { Context } from './graphql/context.js';
 import { createContextFactory } from './graphql/context-factory.js';
 import { maskError } from './graphql/errors-mask.js';
 import { argumentBoundsPlugin } from './graphql/plugins/argument-bounds.js';
+import { databaseSharePlugin } from './graphql/plugins/database-share.js';
 import { inputSanityPlugin } from './graphql/plugins/input-sanity.js';
 import { queryLimitsPlugin } from './graphql/plugins/limits.js';
 import { observabilityPlugin } from './graphql/plugins/observability.js';
@@ -163,6 +164,7 @@ export async function createApp({
       // Before the deadline, so that the deadline also bounds the compiled reads.
       compiledReadPlugin(),
       requestDeadlinePlugin(config.limits.requestTimeoutMs),
+      databaseSharePlugin(),
     ],
   });
 

@@ -26,6 +26,8 @@ const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: optionalString,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // Pooled connections one viewer may hold at once; unset: half the pool; 0: no limit.
+  DATABASE_CONNECTIONS_PER_VIEWER: z.coerce.number().int().min(0).optional(),
   PGLITE_DATA_DIR: z.string().default('./.data/pglite'),
   SEED_DEMO_DATA: z.enum(['auto', 'never']).default('auto'),
   REDIS_URL: optionalString,
@@ -73,7 +75,15 @@ const environmentSchema = z.object({
 });
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs?: number; connectTimeoutMs?: number }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize: number;
+      /** Connections one viewer may hold at once (see db/fair-share.ts); unset or 0: no limit. */
+      connectionsPerViewer?: number;
+      statementTimeoutMs?: number;
+      connectTimeoutMs?: number;
+    }
   | { kind: 'pglite'; dataDir: string | undefined; statementTimeoutMs?: number };
 
 /** Defences against abusive requests; 0 disables a per-minute limit. */
@@ -187,6 +197,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
         kind: 'postgres',
         url: env.DATABASE_URL,
         poolSize: env.DATABASE_POOL_SIZE,
+        connectionsPerViewer: env.DATABASE_CONNECTIONS_PER_VIEWER ?? Math.ceil(env.DATABASE_POOL_SIZE / 2),
         statementTimeoutMs: env.STATEMENT_TIMEOUT_MS,
         connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       }

@@ -5,7 +5,7 @@
  */
 const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017']);
 const UNAVAILABLE_TEXT =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|connection timeout|Can't reach database|database system is (shutting down|starting up|in recovery)|terminating connection|DatabaseNotReachable|ConnectionClosed|SocketTimeout|Client has encountered a connection error|Connection refused|Query read timeout|57P01|57P03|08006|08001|08003/i;
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|connection timeout|Can't reach database|database system is (shutting down|starting up|in recovery)|terminating connection|DatabaseNotReachable|ConnectionClosed|SocketTimeout|Client has encountered a connection error|Connection refused|Query read timeout|timeout exceeded when trying to connect|Unable to start a transaction in the given time|57P01|57P03|08006|08001|08003/i;
 
 /**
  * An established connection broke (backend terminated, socket reset): the server rolled
@@ -15,9 +15,11 @@ const UNAVAILABLE_TEXT =
 const LOST_TEXT =
   /ECONNRESET|EPIPE|Connection terminated unexpectedly|terminating connection|Client has encountered a connection error|57P01|08006/i;
 
-/** Every pooled connection stayed busy until the wait ran out: the database is up, this server is saturated. */
-const POOL_EXHAUSTED_TEXT = /timeout exceeded when trying to connect|Unable to start a transaction in the given time/i;
-const POOL_EXHAUSTED_CODES = new Set(['P2024']);
+/**
+ * The database is up but this server's connections (or this viewer's share) stayed busy
+ * until the wait ran out (db/pool.ts, db/fair-share.ts tell it from a hung database).
+ */
+const POOL_EXHAUSTED_NAMES = new Set(['DatabasePoolBusy', 'DatabaseShareExhausted']);
 
 const TIMED_OUT_TEXT = /57014|canceling statement due to statement timeout/i;
 
@@ -54,8 +56,9 @@ export function isPoolExhausted(error: unknown): boolean {
   return anyInChain(
     error,
     (candidate) =>
-      (typeof candidate.code === 'string' && POOL_EXHAUSTED_CODES.has(candidate.code)) ||
-      matches(POOL_EXHAUSTED_TEXT, candidate.message),
+      (typeof candidate.name === 'string' && POOL_EXHAUSTED_NAMES.has(candidate.name)) ||
+      // Prisma's own pool (not used with driver adapters, kept for its documented code).
+      candidate.code === 'P2024',
   );
 }
 

@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { tracedAdapterFactory } from '../observability/sql-tracing.js';
+import { shareConnections } from './fair-share.js';
+import { resilientPool } from './pool.js';
 
 /**
  * One database, whichever engine backs it: PostgreSQL through `@prisma/adapter-pg`,
@@ -47,22 +48,25 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
     // Our own pool, so its counts can be read (metrics); the adapter ends it on disconnect.
     const pool = resilientPool(
       {
-      connectionString: config.url,
-      max: config.poolSize,
-      // Fail fast instead of hanging when the database is down or a query runs away.
-      connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
-      ...(config.statementTimeoutMs
-        ? {
-            statement_timeout: config.statementTimeoutMs,
-            // The server enforces statement_timeout only while it runs; a stalled or
-            // partitioned server never answers, so the client gives up a little later.
-            query_timeout: config.statementTimeoutMs + 2_000,
-          }
-        : {}),
-      idle_in_transaction_session_timeout: 60_000,
+        connectionString: config.url,
+        max: config.poolSize,
+        // Fail fast instead of hanging when the database is down or a query runs away.
+        connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
+        ...(config.statementTimeoutMs
+          ? {
+              statement_timeout: config.statementTimeoutMs,
+              // The server enforces statement_timeout only while it runs; a stalled or
+              // partitioned server never answers, so the client gives up a little later.
+              query_timeout: config.statementTimeoutMs + 2_000,
+            }
+          : {}),
+        idle_in_transaction_session_timeout: 60_000,
       },
       options.onConnectionLost,
     );
+    if (config.connectionsPerViewer) {
+      shareConnections(pool, config.connectionsPerViewer, config.connectTimeoutMs ?? 10_000);
+    }
     const queries = new PrismaPg(pool, { disposeExternalPool: true });
     const poolStats = (): PoolStats => ({
       inUse: pool.totalCount - pool.idleCount,
@@ -99,32 +103,6 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
     () => pglite.close(),
     () => undefined,
   );
-}
-
-/**
- * A pool whose every connection has an error listener for its whole life. pg-pool removes
- * its own listener when it hands a connection out, and a caller that awaits the hand-out
- * (the Prisma adapter does, for every transaction) attaches its listener a microtask later.
- * A backend terminated as it connects sends its FATAL in the same read as ReadyForQuery,
- * inside that window: an unhandled 'error' event that ended the process. What a broken
- * connection means is still decided where it always was: it is no longer queryable, its
- * next statement fails with a connection error (DATABASE_UNAVAILABLE), and the pool drops
- * it on release.
- */
-function resilientPool(config: pg.PoolConfig, onConnectionLost: ((error: Error) => void) | undefined): pg.Pool {
-  const pool = new pg.Pool(config);
-  pool.on('connect', (client) => {
-    let reported = false;
-    client.on('error', (error: Error) => {
-      // A dying connection reports twice (the FATAL, then the closed socket): say it once.
-      if (reported) return;
-      reported = true;
-      onConnectionLost?.(error);
-    });
-  });
-  // Idle connections' errors, already reported by the listener above.
-  pool.on('error', () => {});
-  return pool;
 }
 
 function wrap(

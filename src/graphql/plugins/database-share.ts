@@ -1,0 +1,29 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Viewer } from '../../auth/viewer.js';
+import { runAsDatabaseUser } from '../../db/fair-share.js';
+
+/** Whose share of the pool a viewer's database work counts against: one agent, or one integration. */
+export function databaseUserOf(viewer: Viewer): string {
+  return viewer.kind === 'service' ? `service:${viewer.subject}` : `agent:${viewer.agent.id}`;
+}
+
+/**
+ * Runs every operation as its viewer's database user, so the connections its resolvers take
+ * count against that viewer's share of the pool (db/fair-share.ts).
+ */
+export function databaseSharePlugin(): Plugin<{ viewer?: Viewer }> {
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn((args) => {
+        const viewer = (args.contextValue as { viewer?: Viewer }).viewer;
+        return viewer ? runAsDatabaseUser(databaseUserOf(viewer), () => executeFn(args)) : executeFn(args);
+      });
+    },
+    onSubscribe({ subscribeFn, setSubscribeFn }) {
+      setSubscribeFn((args) => {
+        const viewer = (args.contextValue as { viewer?: Viewer }).viewer;
+        return viewer ? runAsDatabaseUser(databaseUserOf(viewer), () => subscribeFn(args)) : subscribeFn(args);
+      });
+    },
+  };
+}

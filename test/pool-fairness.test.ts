@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from '../src/auth/tokens.js';
+import { loadConfig } from '../src/config.js';
+import { graphql } from './generated/index.js';
+import { createAgent, unique } from './harness/factories.js';
+import { expectData } from './harness/graphql.js';
+import {
+  hasPostgresBinaries,
+  type ProvidedDatabase,
+  pause,
+  provideDatabase,
+  type ServerProcess,
+  startServerProcess,
+} from './harness/services.js';
+import { globalId, uuidOf } from './harness/workflow.js';
+
+/**
+ * One agent's database work cannot starve everyone else's. The hog's writes all queue on a
+ * session row that something else holds locked (a slow statement, as far as the pool can
+ * tell): each of them keeps a pooled connection while it waits. With a pool of 4 the hog may
+ * hold 2 (its share); its other requests wait for its own connections and are refused with
+ * DATABASE_BUSY (503, Retry-After) once the pool's wait runs out, while a bystander agent's
+ * queries and /healthz keep answering at once. The server is the production entry point, with
+ * its settings from the environment.
+ */
+const JWT_SECRET = randomBytes(32).toString('hex');
+const auth = loadConfig({ NODE_ENV: 'test', JWT_SECRET }).auth;
+const hasDatabase = hasPostgresBinaries || Boolean(process.env['TEST_DATABASE_URL']);
+const POOL_SIZE = 4;
+const CONNECT_TIMEOUT_MS = 2_000;
+const HOG_REQUESTS = 12;
+const LOCK_HELD_MS = 3_000;
+/**
+ * Generous, the machine is shared: an idle one answers in a few ms. A bystander stuck behind
+ * the hog waits until the lock goes (LOCK_HELD_MS) or is refused after CONNECT_TIMEOUT_MS.
+ */
+const BYSTANDER_BOUND_MS = 1_000;
+
+const StartSession = graphql(`
+  mutation FairnessStartSession($input: StartSessionInput!) {
+    startSession(input: $input) { __typename ... on StartSessionPayload { session { id } } ... on Error { message } }
+  }
+`);
+
+const RecordMessage = graphql(`
+  mutation FairnessRecordMessage($input: RecordMessageInput!) {
+    recordMessage(input: $input) { __typename ... on RecordMessagePayload { created } ... on Error { code message } }
+  }
+`);
+
+const MySessions = graphql(`
+  query FairnessSessions {
+    sessions(first: 5) { totalCount edges { node { id messageCount } } }
+  }
+`);
+
+type Answer = { status: number; ms: number; retryAfter: string | null; code: string | undefined; ok: boolean };
+
+async function timed<T, V>(
+  url: string,
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+  token: string,
+  ok: (data: T) => boolean,
+): Promise<Answer> {
+  const startedAt = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    signal: AbortSignal.timeout(20_000),
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: Array<{ extensions?: { code?: string } }> };
+  return {
+    status: response.status,
+    ms: Math.round(performance.now() - startedAt),
+    retryAfter: response.headers.get('retry-after'),
+    code: body.errors?.[0]?.extensions?.code,
+    ok: response.status === 200 && !body.errors && body.data !== undefined && ok(body.data),
+  };
+}
+
+describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the pool', () => {
+  let provided: ProvidedDatabase;
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    provided = await provideDatabase();
+    server = await startServerProcess('fair', {
+      DATABASE_URL: provided.url,
+      JWT_SECRET,
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
+      DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+      RATE_LIMIT_PER_MINUTE: '0',
+      SERVICE_RATE_LIMIT_PER_MINUTE: '0',
+    });
+  });
+
+  afterAll(async () => {
+    if (server?.alive()) await server.stop().catch(() => server.child.kill('SIGKILL'));
+    await provided?.drop();
+  });
+
+  it('keeps a bystander and /healthz fast and refuses the hog with DATABASE_BUSY', async () => {
+    const service = await signToken(auth, { subject: 'service:fairness', service: true });
+    const [hog, bystander] = await Promise.all([
+      createAgent(provided.database.prisma),
+      createAgent(provided.database.prisma),
+    ]);
+    const sessionOf = async (agentId: string) => {
+      const input = { agentId: globalId('Agent', agentId), subject: unique('Fairness ') };
+      const started = (await expectData(server.url, StartSession, { input }, service)).startSession;
+      if (started.__typename !== 'StartSessionPayload') throw new Error(JSON.stringify(started));
+      return started.session.id;
+    };
+    const [hogSession] = await Promise.all([sessionOf(hog.id), sessionOf(bystander.id)]);
+    const hogToken = await signToken(auth, { subject: hog.authSubject });
+    const bystanderToken = await signToken(auth, { subject: bystander.authSubject });
+    // Warm up: the first requests compile their queries and open the pool's connections.
+    const warmUp = { sessionId: hogSession ?? '', senderType: 'AGENT' as const, content: 'warm-up' };
+    for (let round = 0; round < 2; round++) {
+      await Promise.all([
+        expectData(server.url, RecordMessage, { input: warmUp }, hogToken),
+        expectData(server.url, MySessions, {}, bystanderToken),
+      ]);
+    }
+
+    // Something else holds the hog's session row: every write of the hog waits on it, in a transaction.
+    const locker = new pg.Client({ connectionString: provided.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('SELECT 1 FROM chat_sessions WHERE id = $1 FOR UPDATE', [uuidOf(hogSession ?? '')]);
+    const lockedAt = performance.now();
+    const hogAnswers = Promise.all(
+      Array.from({ length: HOG_REQUESTS }, (_, index) =>
+        timed(
+          server.url,
+          RecordMessage,
+          { input: { sessionId: hogSession ?? '', senderType: 'AGENT', content: `hog ${index}` } },
+          hogToken,
+          (data) => data.recordMessage.__typename === 'RecordMessagePayload',
+        ),
+      ),
+    );
+
+    // Meanwhile the bystander reads, one query at a time, and a probe asks /healthz.
+    await pause(300);
+    const bystanderAnswers: Answer[] = [];
+    const healthz: number[] = [];
+    while (performance.now() - lockedAt < LOCK_HELD_MS - 500) {
+      bystanderAnswers.push(
+        await timed(server.url, MySessions, {}, bystanderToken, (data) => data.sessions.totalCount === 1),
+      );
+      const probeAt = performance.now();
+      const probe = await fetch(`${server.origin}/healthz`, { signal: AbortSignal.timeout(10_000) });
+      await probe.arrayBuffer();
+      healthz.push(probe.status === 200 ? Math.round(performance.now() - probeAt) : -probe.status);
+    }
+    await pause(Math.max(0, LOCK_HELD_MS - (performance.now() - lockedAt)));
+    await locker.query('COMMIT');
+    await locker.end();
+    const hogs = await hogAnswers;
+
+    const figures = {
+      bystanderMs: bystanderAnswers.map((answer) => answer.ms),
+      healthzMs: healthz,
+      hog: hogs.map((answer) => `${answer.status}:${answer.code ?? 'OK'}:${answer.ms}ms`),
+    };
+    console.info(`Pool fairness figures: ${JSON.stringify(figures)}`);
+
+    // The bystander was served every time, each answer quickly; so was /healthz.
+    expect(bystanderAnswers.length).toBeGreaterThanOrEqual(3);
+    expect(
+      bystanderAnswers.filter((answer) => !answer.ok),
+      JSON.stringify(figures),
+    ).toEqual([]);
+    const sorted = bystanderAnswers.map((answer) => answer.ms).sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)], JSON.stringify(figures)).toBeLessThan(BYSTANDER_BOUND_MS);
+    expect(sorted.at(-1), JSON.stringify(figures)).toBeLessThan(CONNECT_TIMEOUT_MS);
+    expect(
+      healthz.filter((ms) => ms < 0 || ms >= BYSTANDER_BOUND_MS),
+      JSON.stringify(figures),
+    ).toEqual([]);
+
+    // The hog's writes that held its share went through once the row was free; the rest were
+    // refused as busy, with a hint when to retry, and changed nothing.
+    const written = hogs.filter((answer) => answer.ok);
+    const busy = hogs.filter((answer) => answer.code === 'DATABASE_BUSY');
+    expect(written.length + busy.length, JSON.stringify(figures)).toBe(HOG_REQUESTS);
+    expect(written.length).toBeGreaterThanOrEqual(1);
+    expect(written.length).toBeLessThanOrEqual(POOL_SIZE / 2);
+    expect(busy.every((answer) => answer.status === 503 && Number(answer.retryAfter) > 0)).toBe(true);
+    const messages = await provided.database.prisma.message.count({
+      where: {
+        conversation: { sessions: { some: { id: uuidOf(hogSession ?? '') } } },
+        content: { startsWith: 'hog ' },
+      },
+    });
+    expect(messages).toBe(written.length);
+  });
+});
