@@ -111,6 +111,11 @@ export const ERROR_CODES = {
     http: 503,
     description: 'The database cannot be reached right now; retry after the `Retry-After` seconds.',
   },
+  DATABASE_BUSY: {
+    http: 503,
+    description:
+      'The database answers, but every pooled connection, or this viewer’s share of them (`DATABASE_CONNECTIONS_PER_VIEWER`), stayed busy for `DATABASE_CONNECT_TIMEOUT_MS`. Nothing was changed; retry after the `Retry-After` seconds.',
+  },
   COMMITTED_RESULT_UNAVAILABLE: {
     description:
       'The mutation committed, but reading its payload back failed (`extensions.committed: true`). Do not retry it; query the objects again.',

@@ -20,7 +20,7 @@ import type { EventScope, StreamedEvent } from './event-stream.js';
  */
 
 /** Failures a later attempt gets past: the event is delivered once the database answers. */
-const TRANSIENT_CODES = new Set(['DATABASE_UNAVAILABLE', 'REQUEST_TIMEOUT']);
+const TRANSIENT_CODES = new Set(['DATABASE_UNAVAILABLE', 'DATABASE_BUSY', 'REQUEST_TIMEOUT']);
 
 /** One subscription's place in its stream, shared by its source and its results. */
 type Delivery = {
