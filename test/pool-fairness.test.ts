@@ -33,10 +33,11 @@ const hasDatabase = hasPostgresBinaries || Boolean(process.env['TEST_DATABASE_UR
 const POOL_SIZE = 4;
 const CONNECT_TIMEOUT_MS = 2_000;
 const HOG_REQUESTS = 12;
-const LOCK_HELD_MS = 3_000;
+const SHARE = POOL_SIZE / 2;
+const BYSTANDER_QUERIES = 5;
 /**
  * Generous, the machine is shared: an idle one answers in a few ms. A bystander stuck behind
- * the hog waits until the lock goes (LOCK_HELD_MS) or is refused after CONNECT_TIMEOUT_MS.
+ * the hog waits until the lock goes or is refused after CONNECT_TIMEOUT_MS.
  */
 const BYSTANDER_BOUND_MS = 1_000;
 
@@ -138,7 +139,16 @@ describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the 
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query('SELECT 1 FROM chat_sessions WHERE id = $1 FOR UPDATE', [uuidOf(hogSession ?? '')]);
-    const lockedAt = performance.now();
+    /** The hog's transactions blocked on that row: each holds a pooled connection. */
+    const blockedOnTheRow = async () =>
+      Number(
+        (
+          await locker.query<{ count: string }>(
+            "SELECT count(*) AS count FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+          )
+        ).rows[0]?.count,
+      );
+    let answered = 0;
     const hogAnswers = Promise.all(
       Array.from({ length: HOG_REQUESTS }, (_, index) =>
         timed(
@@ -147,15 +157,23 @@ describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the 
           { input: { sessionId: hogSession ?? '', senderType: 'AGENT', content: `hog ${index}` } },
           hogToken,
           (data) => data.recordMessage.__typename === 'RecordMessagePayload',
-        ),
+        ).finally(() => {
+          answered += 1;
+        }),
       ),
     );
+    const until = async (condition: () => Promise<boolean> | boolean, what: string) => {
+      for (const from = performance.now(); !(await condition()); await pause(50)) {
+        if (performance.now() - from > 30_000) throw new Error(`timed out waiting for ${what}`);
+      }
+    };
+    await until(async () => (await blockedOnTheRow()) >= SHARE, 'the hog to hold its share');
 
     // Meanwhile the bystander reads, one query at a time, and a probe asks /healthz.
-    await pause(300);
     const bystanderAnswers: Answer[] = [];
     const healthz: number[] = [];
-    while (performance.now() - lockedAt < LOCK_HELD_MS - 500) {
+    let mostBlocked = 0;
+    for (let round = 0; round < BYSTANDER_QUERIES; round++) {
       bystanderAnswers.push(
         await timed(server.url, MySessions, {}, bystanderToken, (data) => data.sessions.totalCount === 1),
       );
@@ -163,8 +181,10 @@ describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the 
       const probe = await fetch(`${server.origin}/healthz`, { signal: AbortSignal.timeout(10_000) });
       await probe.arrayBuffer();
       healthz.push(probe.status === 200 ? Math.round(performance.now() - probeAt) : -probe.status);
+      mostBlocked = Math.max(mostBlocked, await blockedOnTheRow());
     }
-    await pause(Math.max(0, LOCK_HELD_MS - (performance.now() - lockedAt)));
+    // The row stays locked until every hog request beyond its share has been answered.
+    await until(() => answered >= HOG_REQUESTS - SHARE, 'the hog beyond its share to be answered');
     await locker.query('COMMIT');
     await locker.end();
     const hogs = await hogAnswers;
@@ -172,19 +192,18 @@ describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the 
     const figures = {
       bystanderMs: bystanderAnswers.map((answer) => answer.ms),
       healthzMs: healthz,
+      mostBlocked,
       hog: hogs.map((answer) => `${answer.status}:${answer.code ?? 'OK'}:${answer.ms}ms`),
     };
     console.info(`Pool fairness figures: ${JSON.stringify(figures)}`);
 
     // The bystander was served every time, each answer quickly; so was /healthz.
-    expect(bystanderAnswers.length).toBeGreaterThanOrEqual(3);
     expect(
       bystanderAnswers.filter((answer) => !answer.ok),
       JSON.stringify(figures),
     ).toEqual([]);
     const sorted = bystanderAnswers.map((answer) => answer.ms).sort((a, b) => a - b);
     expect(sorted[Math.floor(sorted.length / 2)], JSON.stringify(figures)).toBeLessThan(BYSTANDER_BOUND_MS);
-    expect(sorted.at(-1), JSON.stringify(figures)).toBeLessThan(CONNECT_TIMEOUT_MS);
     expect(
       healthz.filter((ms) => ms < 0 || ms >= BYSTANDER_BOUND_MS),
       JSON.stringify(figures),
@@ -195,8 +214,8 @@ describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the 
     const written = hogs.filter((answer) => answer.ok);
     const busy = hogs.filter((answer) => answer.code === 'DATABASE_BUSY');
     expect(written.length + busy.length, JSON.stringify(figures)).toBe(HOG_REQUESTS);
-    expect(written.length).toBeGreaterThanOrEqual(1);
-    expect(written.length).toBeLessThanOrEqual(POOL_SIZE / 2);
+    expect(mostBlocked, JSON.stringify(figures)).toBe(SHARE);
+    expect(written.length, JSON.stringify(figures)).toBe(SHARE);
     expect(busy.every((answer) => answer.status === 503 && Number(answer.retryAfter) > 0)).toBe(true);
     const messages = await provided.database.prisma.message.count({
       where: {
