@@ -77,19 +77,10 @@ export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = 
     // Migrations get their own connections without the statement timeout: building an
     // index on a large table may legitimately take longer than any request should.
     const migrationPool = resilientPool({ connectionString: config.url, max: 2 }, options.onConnectionLost);
-    let ended: Promise<void> | undefined;
-    const migrations = new PrismaPg(migrationPool);
-    return wrap(
-      'postgres',
-      queries,
-      migrations,
-      options,
-      async () => {
-        ended ??= migrationPool.end();
-        await ended;
-      },
-      poolStats,
-    );
+    // Ended when the migration runner disposes it: that also ends the session holding the
+    // migration advisory lock, which another instance starting at the same time waits for.
+    const migrations = new PrismaPg(migrationPool, { disposeExternalPool: true });
+    return wrap('postgres', queries, migrations, options, async () => {}, poolStats);
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
   // PGlite is single-process: only this server may open its data directory.
