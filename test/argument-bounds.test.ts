@@ -106,7 +106,7 @@ describe('the session filter', () => {
   it('refuses a cursor longer than any this server hands out', async () => {
     const result = await execute(
       server.url,
-      '{ sessions(after: "' + 'A'.repeat(5_000) + '") { totalCount } }',
+      `{ sessions(after: "${'A'.repeat(5_000)}") { totalCount } }`,
       undefined,
       token,
     );

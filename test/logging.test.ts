@@ -147,7 +147,7 @@ describe('the shape of a line', () => {
       count: '3',
     });
     // What is not secret stays readable: the user, host and database of a connection string.
-    expect((fields?.['error'] as { message: string }).message).toBe(
+    expect((fields?.['error'] as { message: string } | undefined)?.message).toBe(
       'connect to postgresql://app:[Redacted]@db.internal:5432/chat failed with [Redacted]',
     );
     expect(message?.msg).toBe('retrying redis://:[Redacted]@cache.internal:6379 with Bearer [Redacted]');
