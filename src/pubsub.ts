@@ -57,7 +57,10 @@ export function createAppPubSub(redisUrl: string | undefined, logger: Logger): P
   ] as const) {
     client.on('error', (error: Error) => logger.warn('redis connection error', { client: name, error: error.message }));
   }
-  const redisTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  const redisTarget = createRedisEventTarget({
+    publishClient,
+    subscribeClient: withHandledSubscriptions(subscribeClient),
+  });
   const topics = new Set<string>();
   const subscription = watchSubscription(subscribeClient, topics, logger);
   const eventTarget: typeof redisTarget = {
@@ -91,6 +94,28 @@ export function createAppPubSub(redisUrl: string | undefined, logger: Logger): P
 }
 
 /**
+ * The stock target leaves its SUBSCRIBE and UNSUBSCRIBE promises unhandled: one pending while
+ * the connection closes (Redis away during a shutdown) would be an unhandled rejection. A
+ * failed SUBSCRIBE is the watch's to report and repair (it subscribes again); an UNSUBSCRIBE
+ * on a closing connection has nothing left to undo.
+ */
+function withHandledSubscriptions(client: Redis): Redis {
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'subscribe' || property === 'unsubscribe') {
+        return (...channels: string[]) => {
+          const sent = target[property](...channels);
+          sent.catch(() => {});
+          return sent;
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
  * Asks Redis, every few seconds and whenever the connection is (re)established, to
  * confirm the subscription: SUBSCRIBE is idempotent and answers how many channels this
  * connection listens to, so the check also renews a subscription that was lost. The
@@ -109,9 +134,13 @@ function watchSubscription(client: Redis, topics: Set<string>, logger: Logger) {
     if (topics.size === 0) return;
     if (client.status !== 'ready') return report(false, `redis connection ${client.status}`);
     let timer: NodeJS.Timeout | undefined;
+    // When the timeout wins the race, SUBSCRIBE may still fail later (the connection closes):
+    // that outcome is already reported, and must not surface as an unhandled rejection.
+    const subscribing = client.subscribe(...topics);
+    subscribing.catch(() => {});
     try {
       const count = await Promise.race([
-        client.subscribe(...topics),
+        subscribing,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('no answer to SUBSCRIBE')), SUBSCRIPTION_CHECK_TIMEOUT_MS);
         }),

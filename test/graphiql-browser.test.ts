@@ -45,6 +45,10 @@ async function openTab(name: string) {
   // By keyboard: GraphiQL's tabs can be dragged, and a scripted mouse click reads as the start of a drag.
   await page.getByRole('button', { name, exact: true }).press('Enter');
   await expect.poll(() => page.locator('.graphiql-tab-active').textContent()).toContain(name);
+  // The editor follows the tab a moment later; running before it does would run the previous tab.
+  await expect
+    .poll(async () => editorText(page.locator('.graphiql-query-editor')), { timeout: 15_000 })
+    .toMatch(new RegExp(`\\b${escapeRegExp(name)}\\b`));
 }
 
 describe.skipIf(!hasBrowser && !inCI)('GraphiQL in a headless browser', () => {
