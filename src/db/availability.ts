@@ -3,7 +3,10 @@
  * and the driver adapter give it, so clients get DATABASE_UNAVAILABLE (503) and can
  * retry, instead of a masked internal error.
  */
-const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017']);
+// P2028 is Prisma's "Transaction API error": also what a transaction whose connection broke
+// answers ("Transaction already closed", "not found"). Its pool-wait form cannot come first:
+// runChange waits far longer for a connection than the pool does (DATABASE_BUSY is told apart first).
+const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2028']);
 const UNAVAILABLE_TEXT =
   /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|connection timeout|Can't reach database|database system is (shutting down|starting up|in recovery)|terminating connection|DatabaseNotReachable|ConnectionClosed|SocketTimeout|Client has encountered a connection error|Connection refused|Query read timeout|timeout exceeded when trying to connect|Unable to start a transaction in the given time|57P01|57P03|08006|08001|08003/i;
 
