@@ -135,11 +135,16 @@ describe.skipIf(!hasBrowser && !inCI)('GraphiQL in a headless browser', () => {
   it('shows, in a subscription started in GraphiQL, the event of a mutation sent from outside', async () => {
     await openTab('ActivityFeed');
     // Over SSE, GraphiQL subscribes with a GET that carries the operation in its query string.
-    const subscribed = page.waitForRequest(
-      (request) => new URL(request.url()).searchParams.get('operationName') === 'ActivityFeed',
-    );
-    await page.locator('.graphiql-execute-button').click();
-    const request = await subscribed;
+    const isFeed = (request: { url(): string }) =>
+      new URL(request.url()).searchParams.get('operationName') === 'ActivityFeed';
+    // A click that lands while GraphiQL is still settling the new tab is ignored: press again.
+    let request: Awaited<ReturnType<typeof page.waitForRequest>> | undefined;
+    for (let attempt = 0; attempt < 3 && !request; attempt++) {
+      const subscribed = page.waitForRequest(isFeed, { timeout: 10_000 });
+      await page.locator('.graphiql-execute-button').click();
+      request = await subscribed.catch(() => undefined);
+    }
+    if (!request) throw new Error('GraphiQL never sent the ActivityFeed subscription');
     expect(await request.headerValue('authorization')).toBe(`Bearer ${demo.token}`);
     // Without a cursor the feed carries what happens from now on: wait until it listens.
     await expect.poll(() => demo.server.app.events.subscriberCount, { timeout: 15_000 }).toBe(1);

@@ -366,8 +366,9 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
     const heldFor = HELD_AFTER_SIGNAL_MS - (performance.now() - signalledAt);
     if (heldFor > 0) await pause(heldFor);
     const stillDrainingAtRelease = server.alive();
-    await lock.query('COMMIT');
+    // Taken as COMMIT is sent: a request it frees may answer before this process reads COMMIT's reply.
     const releasedAt = performance.now();
+    await lock.query('COMMIT');
 
     const pageOutcomes = await Promise.all(pages);
     const mutationOutcomes = await Promise.all(mutations);
