@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
+import { now } from '../../clock.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { SenderType } from '../../generated/prisma/enums.js';
 import { ValidationError } from '../errors.js';
@@ -45,7 +46,7 @@ export async function recordMessage(prisma: PrismaClient, viewer: Viewer, raw: R
     }
     const moved = transitionOf(session, 'RECORD_MESSAGE', viewer);
     const next = await settleAfter(tx, session, moved);
-    const sentAt = input.sentAt ?? new Date();
+    const sentAt = input.sentAt ?? now();
     const message = await tx.message.create({
       data: {
         conversationId: session.conversationId,

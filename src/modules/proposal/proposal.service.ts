@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
+import { now } from '../../clock.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { UNSELECTABLE } from '../quote/quote.service.js';
@@ -49,6 +50,7 @@ export async function generateProposal(prisma: PrismaClient, viewer: Viewer, raw
     const proposal = await tx.proposal.create({
       data: {
         number: await nextProposalNumber(tx),
+        createdAt: now(),
         requestId: quote.requestId,
         quoteId: quote.id,
         agentId: session.agentId,
@@ -86,7 +88,7 @@ export async function generateProposal(prisma: PrismaClient, viewer: Viewer, raw
 async function nextProposalNumber(tx: Tx): Promise<string> {
   const [row] = await tx.$queryRaw<Array<{ value: bigint }>>`SELECT nextval('proposal_number_seq') AS value`;
   if (row === undefined) throw new Error('proposal_number_seq returned no value');
-  return formatProposalNumber(new Date().getUTCFullYear(), row.value);
+  return formatProposalNumber(now().getUTCFullYear(), row.value);
 }
 
 const sendSchema = z.object({
@@ -109,7 +111,7 @@ export async function sendProposal(prisma: PrismaClient, viewer: Viewer, raw: Se
     });
     const sentTo = input.sentTo ?? current.client?.email;
     if (!sentTo) throw ValidationError.of('sentTo', 'is required when the trip request has no client');
-    const sentAt = new Date();
+    const sentAt = now();
     const proposal = await tx.proposal.update({ where: { id: current.id }, data: { status: 'SENT', sentAt, sentTo } });
     const updated = await tx.chatSession.update({
       where: { id: session.id },

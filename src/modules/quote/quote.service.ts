@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
+import { now } from '../../clock.js';
 import { type ChatSession, Prisma, type PrismaClient, type Quote } from '../../generated/prisma/client.js';
 import type { QuoteStatus } from '../../generated/prisma/enums.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -82,7 +83,9 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
 
     const quote = known
       ? await tx.quote.update({ where: { id: known.id }, data: fields })
-      : await tx.quote.create({ data: { ...fields, requestId, avinodeQuoteId: input.avinodeQuoteId } });
+      : await tx.quote.create({
+          data: { ...fields, requestId, avinodeQuoteId: input.avinodeQuoteId, createdAt: now() },
+        });
     const events: EventDraft[] = [];
     const updatedSessions: ChatSession[] = [];
     // Only sessions on the quote's trip request count it, so counters always equal rows.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
+import { now } from '../../clock.js';
 import type { ChatSession, PrismaClient } from '../../generated/prisma/client.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { jsonObject, parseInput, text } from '../validation.js';
@@ -47,16 +48,23 @@ export async function startSession(prisma: PrismaClient, viewer: Viewer, input: 
       const open = await tx.chatSession.findFirst({ where: { conversationId, status: { in: ['ACTIVE', 'PAUSED'] } } });
       if (open) return { result: { session: open, created: false }, events: [] };
     } else {
-      conversationId = (await tx.conversation.create({ data: { agentId, subject: subject ?? null } })).id;
+      conversationId = (await tx.conversation.create({ data: { agentId, subject: subject ?? null, createdAt: now() } }))
+        .id;
     }
     const session = await tx.chatSession.create({
-      data: { conversationId, agentId, metadata: (metadata ?? {}) as object },
+      data: { conversationId, agentId, metadata: (metadata ?? {}) as object, ...startedNow() },
     });
     const events: EventDraft[] = [
       { sessionId: session.id, agentId, type: 'SESSION_STARTED', toStatus: 'ACTIVE', toStep: 'UNDERSTANDING_REQUEST' },
     ];
     return { result: { session, created: true }, events };
   });
+}
+
+/** A new session's clocks, from `now()` so that a replayed history starts when it happened. */
+function startedNow() {
+  const at = now();
+  return { startedAt: at, lastActivityAt: at, createdAt: at };
 }
 
 /** Agents start sessions for themselves; admins and integrations name the agent. */
@@ -97,7 +105,7 @@ export async function changeStatus(
       data: {
         status: next.status,
         currentStep: next.step,
-        ...(endsNow ? { endedAt: new Date() } : {}),
+        ...(endsNow ? { endedAt: now() } : {}),
         ...touched(),
       },
     });
@@ -120,7 +128,7 @@ export async function archiveStaleSessions(prisma: PrismaClient, viewer: Viewer,
   if (!Number.isInteger(olderThanDays) || olderThanDays < 1 || olderThanDays > 3650) {
     throw ValidationError.of('olderThanDays', 'must be a whole number of days from 1 to 3650');
   }
-  const cutoff = new Date(Date.now() - olderThanDays * 24 * 60 * 60 * 1000);
+  const cutoff = new Date(now().getTime() - olderThanDays * 24 * 60 * 60 * 1000);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
     const stale: Array<Pick<ChatSession, 'id' | 'agentId' | 'status' | 'currentStep'>> = await tx.$queryRaw`
       SELECT id, iso_agent_id AS "agentId", status, current_step AS "currentStep"
@@ -129,14 +137,14 @@ export async function archiveStaleSessions(prisma: PrismaClient, viewer: Viewer,
       ORDER BY id
       FOR UPDATE SKIP LOCKED`;
     if (stale.length === 0) return { result: { archivedCount: 0, cutoff }, events: [] };
-    const now = new Date();
+    const endedAt = now();
     await tx.chatSession.updateMany({
       where: { id: { in: stale.map((session) => session.id) } },
       data: { status: 'ARCHIVED', version: { increment: 1 } },
     });
     await tx.chatSession.updateMany({
       where: { id: { in: stale.map((session) => session.id) }, endedAt: null },
-      data: { endedAt: now },
+      data: { endedAt },
     });
     const events = stale.flatMap((session) =>
       transitionEvents(session, { status: 'ARCHIVED', step: session.currentStep }).map((event) => ({

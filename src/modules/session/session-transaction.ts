@@ -1,5 +1,6 @@
 import type { Viewer } from '../../auth/viewer.js';
 import { ownerScope } from '../../auth/viewer.js';
+import { now } from '../../clock.js';
 import { isConnectionLost } from '../../db/availability.js';
 import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
 import { withSpan } from '../../observability/spans.js';
@@ -94,6 +95,7 @@ async function appendEvents(tx: Tx, drafts: EventDraft[], actorId: string): Prom
     return {
       ...draft,
       actorId,
+      createdAt: now(),
       sessionStatus: session.status,
       sessionStep: session.currentStep,
       sessionVersion: session.version,
@@ -156,8 +158,8 @@ export async function lockSession(
 }
 
 /** Every change bumps the version and the activity time with it. */
-export function touched(now = new Date()) {
-  return { version: { increment: 1 }, lastActivityAt: now } as const;
+export function touched(at = now()) {
+  return { version: { increment: 1 }, lastActivityAt: at } as const;
 }
 
 /**

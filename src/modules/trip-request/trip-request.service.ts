@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
+import { now } from '../../clock.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { TripType } from '../../generated/prisma/enums.js';
 import { NotFoundError } from '../errors.js';
@@ -102,7 +103,9 @@ export async function captureTripRequest(prisma: PrismaClient, viewer: Viewer, r
           where: { id: session.requestId },
           data: { ...fields, legs: { deleteMany: {}, create: legs } },
         })
-      : await tx.tripRequest.create({ data: { ...fields, agentId: session.agentId, legs: { create: legs } } });
+      : await tx.tripRequest.create({
+          data: { ...fields, agentId: session.agentId, legs: { create: legs }, createdAt: now() },
+        });
     const updated = await tx.chatSession.update({
       where: { id: session.id },
       data: { requestId: request.id, currentStep: next.step, ...touched() },
