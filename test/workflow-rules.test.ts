@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SessionStatus, WorkflowStep } from '../src/generated/prisma/enums.js';
-import { DomainError, InvalidTransitionError } from '../src/modules/errors.js';
+import { DomainError } from '../src/modules/errors.js';
 import {
   type Actor,
   allowedActions,
   decide,
+  InvalidTransitionError,
   type SessionState,
   STEP_ORDER,
   settle,

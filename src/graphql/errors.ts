@@ -1,12 +1,12 @@
 import {
   type DomainError,
   ForbiddenError,
-  InvalidTransitionError,
   NotFoundError,
   StaleVersionError,
   ValidationError,
 } from '../modules/errors.js';
 import { SessionStatusEnum, WorkflowActionEnum, WorkflowStepEnum } from '../modules/session/session.enums.js';
+import { InvalidTransitionError } from '../modules/session/workflow.js';
 import { builder } from './builder.js';
 import { ERROR_CODES } from './error-codes.js';
 

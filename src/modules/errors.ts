@@ -1,6 +1,4 @@
-import type { SessionStatus, WorkflowStep } from '../generated/prisma/enums.js';
 import type { ErrorCode } from '../graphql/error-codes.js';
-import type { WorkflowAction } from './session/workflow.js';
 
 /**
  * Domain failures. Services throw these; the GraphQL layer exposes each as a typed
@@ -35,19 +33,6 @@ export class ValidationError extends DomainError {
 
   static of(field: string, message: string): ValidationError {
     return new ValidationError([{ field, message }]);
-  }
-}
-
-export class InvalidTransitionError extends DomainError {
-  readonly code = 'INVALID_TRANSITION';
-  constructor(
-    readonly currentStatus: SessionStatus,
-    readonly currentStep: WorkflowStep,
-    readonly attempted: WorkflowAction,
-    readonly allowed: WorkflowAction[],
-    reason: string,
-  ) {
-    super(`Cannot ${attempted} a session that is ${currentStatus} at ${currentStep}: ${reason}`);
   }
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
 import type { ChatSession, PrismaClient } from '../../generated/prisma/client.js';
 import { requeueUnmatched } from '../avinode-intake/notification-store.js';
-import { InvalidTransitionError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { externalId, ID_IN_USE_ELSEWHERE, parseInput } from '../validation.js';
 import {
   actorIdOf,
@@ -16,7 +16,7 @@ import {
   transitionEvents,
   transitionOf,
 } from './session-transaction.js';
-import { allowedActions, transition } from './workflow.js';
+import { allowedActions, InvalidTransitionError, transition } from './workflow.js';
 
 const linkSchema = z.object({
   sessionId: z.string(),

@@ -1,5 +1,5 @@
 import type { SessionStatus, WorkflowStep } from '../../generated/prisma/enums.js';
-import { InvalidTransitionError } from '../errors.js';
+import { DomainError } from '../errors.js';
 
 /**
  * The one source of truth for what may happen to a session, as pure functions.
@@ -120,4 +120,18 @@ function allow(next: SessionState): Decision {
 
 function refuse(reason: string): Decision {
   return { allowed: false, reason };
+}
+
+/** A refusal by the workflow: it names where the session stands and what is allowed from there. */
+export class InvalidTransitionError extends DomainError {
+  readonly code = 'INVALID_TRANSITION';
+  constructor(
+    readonly currentStatus: SessionStatus,
+    readonly currentStep: WorkflowStep,
+    readonly attempted: WorkflowAction,
+    readonly allowed: WorkflowAction[],
+    reason: string,
+  ) {
+    super(`Cannot ${attempted} a session that is ${currentStatus} at ${currentStep}: ${reason}`);
+  }
 }
