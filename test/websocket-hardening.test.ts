@@ -217,18 +217,20 @@ describe('a failing operation fails alone', () => {
     // Nothing internal travels with the error.
     expect(JSON.stringify(failures.TOO_MANY_TOKENS.error)).not.toContain('http');
 
-    // The agent is deactivated after connecting: its next operation is refused, the running one goes on.
-    await database.prisma.agent.update({ where: { id: member.id }, data: { isActive: false } });
-    const afterDeactivation = run(socket, text(HardeningFeed));
-    expect(await afterDeactivation.ended()).toBe('error');
-    expect(codesOf(afterDeactivation)).toEqual(['UNAUTHENTICATED']);
-
+    // The failures ended alone: the running feed goes on, on the same socket.
     await say(server, session.id, 'the feed still runs');
     await feed.waitFor(1);
     expect(feed.results[0]?.data).toMatchObject({ activityFeed: { session: { id: sessionGlobalId(session.id) } } });
     expect(socket.isOpen()).toBe(true);
     expect(consoleError).not.toHaveBeenCalled();
     expect(await database.prisma.message.count({ where: { content: { contains: 'nul' } } })).toBe(0);
+
+    // The agent is deactivated after connecting: its next operation is refused at once. (Its open
+    // streams end too, at the next revocation check: test/subscriptions-revocation.test.ts.)
+    await database.prisma.agent.update({ where: { id: member.id }, data: { isActive: false } });
+    const afterDeactivation = run(socket, text(HardeningFeed));
+    expect(await afterDeactivation.ended()).toBe('error');
+    expect(codesOf(afterDeactivation)).toEqual(['UNAUTHENTICATED']);
   });
 
   it.skipIf(!process.env['TEST_DATABASE_URL'])(
