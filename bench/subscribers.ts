@@ -36,9 +36,13 @@ import { createLogger } from '../src/logger.js';
 import { graphql } from '../test/generated/index.js';
 import { createThrowawayDatabase } from './throwaway-database.js';
 
+/** The selection of issue 10 §3: the event nests into its session, as a dashboard's would. */
 const Feed = graphql(`
   subscription BenchSubscribersFeed {
-    activityFeed { id data }
+    activityFeed {
+      id data
+      session { id currentStep quotesReceivedCount primaryQuote { totalPrice } agent { email } }
+    }
   }
 `);
 

@@ -25,6 +25,7 @@ import { trustedDocumentsPlugin } from './graphql/plugins/trusted-documents.js';
 import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
 import { eventDeliveryPlugin } from './modules/activity/event-delivery.js';
+import { sharedEventExecutionPlugin } from './modules/activity/shared-execution.js';
 import { EventStream } from './modules/activity/event-stream.js';
 import { createAvinodeIntake } from './modules/avinode-intake/intake.js';
 import { graphqlTracingPlugin } from './observability/graphql-tracing.js';
@@ -163,6 +164,7 @@ export async function createApp({
       rateLimitPlugin(config.limits, limiter),
       // Before the deadline, so that the deadline also bounds the compiled reads.
       compiledReadPlugin(),
+      sharedEventExecutionPlugin(),
       requestDeadlinePlugin(config.limits.requestTimeoutMs),
       databaseSharePlugin(),
     ],

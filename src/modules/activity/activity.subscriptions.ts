@@ -10,6 +10,7 @@ import { decodeEventCursor } from './event-cursor.js';
 import { deliverEvents } from './event-delivery.js';
 import type { StreamedEvent } from './event-stream.js';
 import { SessionEventNode, SessionEventTypeEnum } from './session-event.type.js';
+import { SHARED_EXECUTION } from './shared-execution.js';
 
 const AFTER_DESCRIPTION =
   'Resume after this cursor: stored events after it are replayed first, then live ones follow, with no gap and no duplicate.';
@@ -38,6 +39,8 @@ builder.subscriptionField('sessionEvents', (t) =>
       return deliverEvents(context, { sessionId: session.id }, after);
     },
     resolve: (event: StreamedEvent) => event,
+    // The result is the event's, seen with the viewer's visibility: subscribers alike share it.
+    extensions: { [SHARED_EXECUTION]: true },
   }),
 );
 
@@ -86,5 +89,7 @@ builder.subscriptionField('activityFeed', (t) =>
       );
     },
     resolve: (event: StreamedEvent) => event,
+    // The result is the event's, seen with the viewer's visibility: subscribers alike share it.
+    extensions: { [SHARED_EXECUTION]: true },
   }),
 );

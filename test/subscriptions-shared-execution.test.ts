@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../src/generated/prisma/client.js';
+import { graphql } from './generated/index.js';
+import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { createAgent, createSessionGraph } from './harness/factories.js';
+import { startTestServer, type TestServer } from './harness/server.js';
+import { connectWs, type Subscription, subscribeWs, type WsConnection } from './harness/subscriptions.js';
+
+/**
+ * Issue 10 §3: an event reaching N subscribers whose selection nests into the session
+ * costs the same SQL whatever N, because subscribers with the same document, variables
+ * and visibility share one execution per event (src/modules/activity/shared-execution.ts).
+ */
+const NestedFeed = graphql(`
+  subscription NestedFeed {
+    activityFeed {
+      id type
+      session { id currentStep quotesReceivedCount primaryQuote { totalPrice } agent { email } }
+    }
+  }
+`);
+
+const NestedSessionEvents = graphql(`
+  subscription NestedSessionEvents($sessionId: ID!) {
+    sessionEvents(sessionId: $sessionId) { id session { id currentStep primaryQuote { totalPrice } agent { email } } }
+  }
+`);
+
+/**
+ * What the server reads in the background, whatever N: the event stream's tail of the log
+ * (one per batch per instance) and the revocation check of open streams' agents (every 2 s).
+ */
+const BACKGROUND_READS = [
+  /FROM "public"\."session_events" AS "t0" WHERE "t0"\."id" > \$1 ORDER BY/,
+  /"is_active" AS "isActive", "t0"\."role"::text FROM "public"\."iso_agents" AS "t0" WHERE "t0"\."id" IN/,
+];
+
+let database: TestDatabase;
+let server: TestServer;
+let alice: Agent;
+let bob: Agent;
+let admin: Agent;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '100' });
+  [alice, bob, admin] = await Promise.all([
+    createAgent(database.prisma),
+    createAgent(database.prisma),
+    createAgent(database.prisma, 'ADMIN'),
+  ]);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `count` subscriptions of one viewer, at most 50 per socket. */
+async function subscribers<TData, TVariables>(
+  agent: Agent,
+  count: number,
+  document: Parameters<typeof subscribeWs<TData, TVariables>>[1],
+  variables: TVariables,
+) {
+  const token = await server.tokenFor(agent.authSubject);
+  const sockets: WsConnection[] = [];
+  const streams: Subscription<TData>[] = [];
+  for (let index = 0; index < count; index++) {
+    if (index % 50 === 0) sockets.push(connectWs(server.url, token));
+    streams.push(subscribeWs(sockets[sockets.length - 1] as WsConnection, document, variables));
+  }
+  // Each stream takes its seam on the event log; none may miss the event written next.
+  await settle(400);
+  return { streams, close: () => Promise.all(sockets.map((socket) => socket.client.dispose())) };
+}
+
+/** The statements of `writeEvent`, the test's own (PGlite logs its COMMIT as a comment). */
+const TEST_WRITE = /^(BEGIN|UPDATE|INSERT)|COMMIT|pg_advisory_xact_lock/;
+
+/** A change written straight to the database, as the services write one (lock, event). */
+async function writeEvent(agent: Agent, sessionId: string) {
+  await database.prisma.$transaction(async (tx) => {
+    await tx.chatSession.update({ where: { id: sessionId }, data: { version: { increment: 1 } } });
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(7402117001)`;
+    await tx.sessionEvent.create({ data: { sessionId, agentId: agent.id, type: 'MESSAGE_RECORDED' } });
+  });
+}
+
+/** The statements the server sent to deliver one event to every stream, its background reads aside. */
+async function statementsToDeliver(agent: Agent, sessionId: string, streams: Subscription<unknown>[]) {
+  const before = streams.map((stream) => stream.results.length);
+  database.statements.length = 0;
+  await writeEvent(agent, sessionId);
+  await Promise.all(streams.map((stream, index) => stream.waitFor((before[index] ?? 0) + 1)));
+  await settle(150);
+  return database.statements.filter((sql) => !TEST_WRITE.test(sql) && !BACKGROUND_READS.some((read) => read.test(sql)));
+}
+
+describe('one execution per event for subscribers alike', () => {
+  // Prisma batches look-ups made in one tick into one statement, so counting statements
+  // alone would not tell a shared execution from a hundred batched ones: the statements
+  // must be the very ones a single subscriber causes.
+  it('sends the same statements for 1 and for 100 subscribers with a nested selection', async () => {
+    const { session } = await createSessionGraph(database.prisma, alice, { quotes: 3 });
+
+    const one = await subscribers(alice, 1, NestedFeed, {});
+    const forOne = await statementsToDeliver(alice, session.id, one.streams);
+    await one.close();
+
+    const hundred = await subscribers(alice, 100, NestedFeed, {});
+    const forHundred = await statementsToDeliver(alice, session.id, hundred.streams);
+
+    expect(forOne).toHaveLength(1);
+    expect(forHundred).toEqual(forOne);
+    // Every subscriber got the whole nested result, the same one.
+    const delivered = hundred.streams.map((stream) => stream.results.at(-1));
+    for (const result of delivered) {
+      expect(result?.errors).toBeUndefined();
+      expect(result).toEqual(delivered[0]);
+    }
+    expect(delivered[0]?.data?.activityFeed?.session).toMatchObject({
+      quotesReceivedCount: expect.any(Number),
+      primaryQuote: { totalPrice: expect.any(String) },
+      agent: { email: alice.email },
+    });
+    await hundred.close();
+  });
+
+  it('shares sessionEvents the same way', async () => {
+    const { session } = await createSessionGraph(database.prisma, alice);
+    const variables = { sessionId: Buffer.from(`ChatSession:${session.id}`).toString('base64') };
+
+    const one = await subscribers(alice, 1, NestedSessionEvents, variables);
+    const forOne = await statementsToDeliver(alice, session.id, one.streams);
+    await one.close();
+    const forty = await subscribers(alice, 40, NestedSessionEvents, variables);
+    const forForty = await statementsToDeliver(alice, session.id, forty.streams);
+    await forty.close();
+
+    expect(forOne).toHaveLength(1);
+    expect(forForty).toEqual(forOne);
+  });
+
+  it('executes once per visibility: an agent’s subscribers share, admins share, no one else', async () => {
+    const { session } = await createSessionGraph(database.prisma, alice);
+    const measureAlone = async (agent: Agent) => {
+      const alone = await subscribers(agent, 1, NestedFeed, {});
+      const statements = await statementsToDeliver(alice, session.id, alone.streams);
+      await alone.close();
+      return statements;
+    };
+    const aliceAlone = await measureAlone(alice);
+    const adminAlone = await measureAlone(admin);
+
+    const alices = await subscribers(alice, 20, NestedFeed, {});
+    const bobs = await subscribers(bob, 20, NestedFeed, {});
+    const admins = await subscribers(admin, 20, NestedFeed, {});
+    const together = await statementsToDeliver(alice, session.id, [...alices.streams, ...admins.streams]);
+
+    // Alice's group and the admins' each executed once, as one of them alone would have.
+    expect([...together].sort()).toEqual([...aliceAlone, ...adminAlone].sort());
+    expect(aliceAlone).not.toEqual(adminAlone);
+    // Bob may not see Alice's session: his subscribers got nothing, and cost nothing.
+    expect(bobs.streams.every((stream) => stream.results.length === 0)).toBe(true);
+    await Promise.all([alices.close(), bobs.close(), admins.close()]);
+  });
+});
