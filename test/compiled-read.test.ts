@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
 import { execute } from './harness/graphql.js';
 import { startTestServer, type TestServer } from './harness/server.js';
+import { connectWs } from './harness/subscriptions.js';
 
 /**
  * The compiled read path (src/graphql/compiled-read) answers whole query operations in one SQL
@@ -151,6 +152,34 @@ describe('the compiled read path', () => {
       }
     });
   }
+
+  it('sends the statement’s JSON text on as it came over HTTP, and as parsed data over WebSocket', async () => {
+    const token = await server.tokenFor(owner.authSubject);
+    const query = 'query Passthrough { sessions(first: 2) { edges { node { id status conversation { subject } } } } }';
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query }),
+    });
+    const text = await response.text();
+    // PostgreSQL writes json_build_object's pairs as "key" : value; JSON.stringify never would.
+    expect(text).toMatch(/^\{"data":\{"sessions" : /);
+    const body = JSON.parse(text) as { data: unknown; extensions: { requestId: string } };
+    expect(body.extensions.requestId).toBe(response.headers.get('x-request-id'));
+    const viewer: Viewer = { kind: 'agent', agent: owner, isAdmin: false, expiresAt: undefined };
+    expect(body.data).toEqual(await resolved(query, undefined, viewer));
+
+    const socket = connectWs(server.url, token);
+    const overWs = await new Promise<unknown>((resolve, reject) => {
+      let result: unknown;
+      socket.client.subscribe(
+        { query },
+        { next: (next) => (result = next), error: reject, complete: () => resolve(result) },
+      );
+    });
+    expect((overWs as { data: unknown }).data).toEqual(body.data);
+    await socket.client.dispose();
+  });
 
   it('answers pages after a cursor as the resolvers do, in either order, and refuses an unknown or foreign cursor as they do', async () => {
     const query = `query After($after: String, $orderBy: SessionOrder) {

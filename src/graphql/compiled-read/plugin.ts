@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { compileRead } from './compile.js';
+import { rawJsonResult } from './raw-json-result.js';
 
 /**
  * Answers a query operation the compiled read path can answer (see compile.ts) with one SQL
@@ -24,7 +25,8 @@ export function compiledReadPlugin(): Plugin {
           const data = rows[0]?.data;
           // NULL: a guard failed (see compile.ts); the resolvers answer, with their refusal.
           if (data == null) return executeFn(args);
-          return { data: JSON.parse(data) as Record<string, unknown> };
+          // Sent on as the text it is (raw-json-result.ts): no parse, no second serialisation.
+          return rawJsonResult(data);
         } catch (error) {
           // Masked like a resolver's error: an unreachable database still reads DATABASE_UNAVAILABLE.
           return {

@@ -5,6 +5,7 @@ import type { Viewer } from '../../auth/viewer.js';
 import type { Logger } from '../../logger.js';
 import { DomainError } from '../../modules/errors.js';
 import type { OperationMetrics, Transport } from '../../observability/operation-metrics.js';
+import { withExtensions } from '../compiled-read/raw-json-result.js';
 import type { Context } from '../context.js';
 
 type RequestState = {
@@ -161,7 +162,7 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
           };
           logger.info('operation', line);
           metrics.finished({ ...line, operationType, transport });
-          setResult({ ...result, extensions: { ...result.extensions, requestId: context.requestId } });
+          setResult(withExtensions(result, { requestId: context.requestId }));
         },
       };
     },
