@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { rememberVerifiedTokens } from '../src/auth/token-cache.js';
 import { createTokenVerifier, InvalidTokenError } from '../src/auth/tokens.js';
 import { bearerToken } from '../src/auth/viewer.js';
 import { loadConfig } from '../src/config.js';
@@ -21,13 +22,15 @@ const pool = new pg.Pool({
   connectionString: process.env['DATABASE_URL'],
   max: Number(process.env['POOL_SIZE'] ?? 10),
 });
-// The server's own production auth settings, so verification is the same work on both sides.
-const verify = createTokenVerifier(
-  loadConfig({
-    NODE_ENV: 'production',
-    JWT_SECRET: process.env['JWT_SECRET'],
-    DATABASE_URL: process.env['DATABASE_URL'],
-  }).auth,
+// The server's own production auth settings and token memory, so verification is the same work on both sides.
+const verify = rememberVerifiedTokens(
+  createTokenVerifier(
+    loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: process.env['JWT_SECRET'],
+      DATABASE_URL: process.env['DATABASE_URL'],
+    }).auth,
+  ),
 );
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

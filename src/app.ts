@@ -4,6 +4,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { AgentRevocations } from './auth/revocation.js';
+import { rememberVerifiedTokens } from './auth/token-cache.js';
 import { createTokenVerifier, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -77,7 +78,7 @@ export async function createApp({
   traceExporter,
 }: AppDependencies): Promise<App> {
   const tracing = createTracing(config.tracing, traceExporter);
-  const verify = createTokenVerifier(config.auth);
+  const verify = rememberVerifiedTokens(createTokenVerifier(config.auth));
   const servesMetrics = config.metrics.onApiPort || config.metrics.port !== undefined;
   const metrics = createMetrics({ processMetrics: servesMetrics });
   let metricsServer: MetricsServer | undefined;
