@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+import { AgentMemory } from './auth/agent-memory.js';
 import { AgentRevocations } from './auth/revocation.js';
 import { rememberVerifiedTokens } from './auth/token-cache.js';
 import { createTokenVerifier, signToken } from './auth/tokens.js';
@@ -23,6 +24,7 @@ import { productionPlugins } from './graphql/plugins/production.js';
 import { memoryRateLimiter, rateLimitPlugin, redisRateLimiter } from './graphql/plugins/rate-limit.js';
 import { requestDeadlinePlugin } from './graphql/plugins/request-deadline.js';
 import { trustedDocumentsPlugin } from './graphql/plugins/trusted-documents.js';
+import { viewerStandingPlugin } from './graphql/plugins/viewer-standing.js';
 import { schema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
 import { eventDeliveryPlugin } from './modules/activity/event-delivery.js';
@@ -125,6 +127,7 @@ export async function createApp({
   const contextFactory = createContextFactory({
     verify,
     prisma: database.prisma,
+    agents: new AgentMemory(database.prisma),
     logger,
     pubsub,
     events,
@@ -153,7 +156,7 @@ export async function createApp({
       ...(config.graphiql ? [offlineGraphiQLAssetsPlugin()] : []),
       ...(config.metrics.onApiPort ? [metricsEndpointPlugin(metrics)] : []),
       ...(servesMetrics ? [phaseMetricsPlugin(metrics)] : []),
-      chatSessionsRestPlugin({ contextOf: contextFactory, limits: config.limits, limiter, logger }),
+      chatSessionsRestPlugin({ contextOf: contextFactory.confirmed, limits: config.limits, limiter, logger }),
       // Before observability, so that it sees the results subscribers get.
       eventDeliveryPlugin(logger, revocations),
       observabilityPlugin(logger, operationMetrics),
@@ -165,6 +168,8 @@ export async function createApp({
       rateLimitPlugin(config.limits, limiter),
       // Before the deadline, so that the deadline also bounds the compiled reads.
       compiledReadPlugin(),
+      // Outside the compiled read path, which confirms a remembered viewer in its own statement.
+      viewerStandingPlugin(),
       sharedEventExecutionPlugin(),
       requestDeadlinePlugin(config.limits.requestTimeoutMs),
       databaseSharePlugin(),
@@ -177,7 +182,7 @@ export async function createApp({
     path: GRAPHQL_PATH,
     yoga,
     // The same look-up as an HTTP request's, so the same tokens are refused for the same reasons.
-    viewerOf: async (connectionParams) => (await contextFactory({ connectionParams })).viewer,
+    viewerOf: async (connectionParams) => (await contextFactory.confirmed({ connectionParams })).viewer,
     logger,
     metrics: operationMetrics,
     trace:

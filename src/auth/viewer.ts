@@ -1,4 +1,5 @@
-import type { Agent, PrismaClient } from '../generated/prisma/client.js';
+import type { Agent } from '../generated/prisma/client.js';
+import type { AgentMemory } from './agent-memory.js';
 import { InvalidTokenError, type TokenVerifier } from './tokens.js';
 
 /**
@@ -6,7 +7,14 @@ import { InvalidTokenError, type TokenVerifier } from './tokens.js';
  * (service tokens) may drive the workflow of any session.
  */
 export type Viewer =
-  | { kind: 'agent'; agent: Agent; isAdmin: boolean; expiresAt: Date | undefined }
+  | {
+      kind: 'agent';
+      agent: Agent;
+      isAdmin: boolean;
+      expiresAt: Date | undefined;
+      /** From memory (agent-memory.ts): the operation must confirm the agent still stands before it acts. */
+      remembered?: boolean;
+    }
   | { kind: 'service'; subject: string; expiresAt: Date | undefined };
 
 export class UnauthenticatedError extends Error {
@@ -19,10 +27,15 @@ export function bearerToken(header: string | null | undefined): string | undefin
   return match?.[1];
 }
 
+/**
+ * The viewer a token stands for. With `remembered`, an agent read recently may be answered
+ * from memory, unconfirmed (see `confirmViewer`); otherwise it is looked up now.
+ */
 export async function resolveViewer(
   token: string | undefined,
   verify: TokenVerifier,
-  prisma: PrismaClient,
+  agents: AgentMemory,
+  { remembered = false }: { remembered?: boolean } = {},
 ): Promise<Viewer> {
   if (!token) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <token>.');
   let claims: Awaited<ReturnType<TokenVerifier>>;
@@ -33,9 +46,25 @@ export async function resolveViewer(
     throw error;
   }
   if (claims.isService) return { kind: 'service', subject: claims.subject, expiresAt: claims.expiresAt };
-  const agent = await prisma.agent.findUnique({ where: { authSubject: claims.subject } });
+  const known = remembered ? agents.recall(claims.subject) : undefined;
+  if (known) return agentViewer(known, claims.expiresAt, true);
+  return agentViewer(await standingAgent(agents, claims.subject), claims.expiresAt, false);
+}
+
+/** A remembered viewer as it stands now, looked up again; any other viewer as it is. */
+export async function confirmViewer(viewer: Viewer, agents: AgentMemory): Promise<Viewer> {
+  if (viewer.kind !== 'agent' || !viewer.remembered) return viewer;
+  return agentViewer(await standingAgent(agents, viewer.agent.authSubject), viewer.expiresAt, false);
+}
+
+async function standingAgent(agents: AgentMemory, subject: string): Promise<Agent> {
+  const agent = await agents.lookUp(subject);
   if (!agent?.isActive) throw new UnauthenticatedError('No active agent matches this token.');
-  return { kind: 'agent', agent, isAdmin: agent.role === 'ADMIN', expiresAt: claims.expiresAt };
+  return agent;
+}
+
+function agentViewer(agent: Agent, expiresAt: Date | undefined, remembered: boolean): Viewer {
+  return { kind: 'agent', agent, isAdmin: agent.role === 'ADMIN', expiresAt, ...(remembered ? { remembered } : {}) };
 }
 
 /** The agent whose data a viewer is limited to, or undefined when it may see everything. */

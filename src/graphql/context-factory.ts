@@ -1,6 +1,7 @@
 import { createGraphQLError } from 'graphql-yoga';
+import type { AgentMemory } from '../auth/agent-memory.js';
 import type { TokenVerifier } from '../auth/tokens.js';
-import { bearerToken, resolveViewer, UnauthenticatedError, type Viewer } from '../auth/viewer.js';
+import { bearerToken, confirmViewer, resolveViewer, UnauthenticatedError, type Viewer } from '../auth/viewer.js';
 import { isDatabaseUnavailable, isPoolExhausted, isStatementTimeout } from '../db/availability.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
@@ -31,6 +32,7 @@ export function credentialsOf(initial: InitialContext): string | undefined {
 type Dependencies = {
   verify: TokenVerifier;
   prisma: PrismaClient;
+  agents: AgentMemory;
   logger: Logger;
   pubsub: PubSub;
   events: EventStream;
@@ -40,32 +42,63 @@ type Dependencies = {
 
 class ViewerTimeout extends Error {}
 
+/**
+ * The context of one operation. Its viewer may be a remembered agent (agent-memory.ts):
+ * whatever acts on the viewer's behalf calls `confirmViewer` first, unless its own SQL
+ * confirms the agent (the compiled read path). `confirmed` gives a context whose viewer
+ * is confirmed already, for callers outside GraphQL execution (REST, WebSocket connects).
+ */
 export function createContextFactory(dependencies: Dependencies) {
-  const { prisma, logger, pubsub, events, verify, requestTimeoutMs } = dependencies;
-  return async (initial: InitialContext): Promise<Context> => {
-    const requestId = requestIdOf(initial.request);
-    try {
-      const viewer = await withDeadline(resolveViewer(credentialsOf(initial), verify, prisma), requestTimeoutMs);
-      return { viewer, prisma, logger, pubsub, events, requestId };
-    } catch (error) {
-      if (error instanceof UnauthenticatedError) {
-        throw createGraphQLError(error.message, {
-          extensions: {
-            code: 'UNAUTHENTICATED',
-            http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
-          },
-        });
-      }
-      if (error instanceof ViewerTimeout || isStatementTimeout(error)) throw requestTimeoutError();
-      if (isPoolExhausted(error)) throw databaseBusyError();
-      if (isDatabaseUnavailable(error)) throw databaseUnavailableError();
-      logger.error('unexpected error while resolving the viewer', {
-        requestId,
-        error: { name: (error as Error).name, message: (error as Error).message, stack: (error as Error).stack },
+  const { prisma, logger, pubsub, events, verify, agents, requestTimeoutMs } = dependencies;
+  const asGraphQLError = (error: unknown, requestId: string) => {
+    if (error instanceof UnauthenticatedError) {
+      return createGraphQLError(error.message, {
+        extensions: {
+          code: 'UNAUTHENTICATED',
+          http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
+        },
       });
-      throw error;
     }
+    if (error instanceof ViewerTimeout || isStatementTimeout(error)) return requestTimeoutError();
+    if (isPoolExhausted(error)) return databaseBusyError();
+    if (isDatabaseUnavailable(error)) return databaseUnavailableError();
+    logger.error('unexpected error while resolving the viewer', {
+      requestId,
+      error: { name: (error as Error).name, message: (error as Error).message, stack: (error as Error).stack },
+    });
+    return error;
   };
+  const contextOf = async (initial: InitialContext, remembered: boolean): Promise<Context> => {
+    const requestId = requestIdOf(initial.request);
+    let viewer: Viewer;
+    try {
+      viewer = await withDeadline(
+        resolveViewer(credentialsOf(initial), verify, agents, { remembered }),
+        requestTimeoutMs,
+      );
+    } catch (error) {
+      throw asGraphQLError(error, requestId);
+    }
+    return {
+      viewer,
+      prisma,
+      logger,
+      pubsub,
+      events,
+      requestId,
+      // Yoga copies this object into the context resolvers get, so the caller stores the answer there.
+      async confirmViewer(current) {
+        try {
+          return await withDeadline(confirmViewer(current, agents), requestTimeoutMs);
+        } catch (error) {
+          throw asGraphQLError(error, requestId);
+        }
+      },
+    };
+  };
+  return Object.assign((initial: InitialContext) => contextOf(initial, true), {
+    confirmed: (initial: InitialContext) => contextOf(initial, false),
+  });
 }
 
 function withDeadline(lookup: Promise<Viewer>, timeoutMs: number): Promise<Viewer> {

@@ -16,4 +16,10 @@ export type Context = {
   /** This instance's tail of the event log, for subscriptions. */
   events: EventStream;
   requestId: string;
+  /**
+   * The viewer as it stands now: a remembered agent (agent-memory.ts) looked up again, any
+   * other viewer as it is; throws UNAUTHENTICATED when it no longer stands. Anything acting
+   * for a remembered viewer confirms it first (plugins/viewer-standing.ts).
+   */
+  confirmViewer(viewer: Viewer): Promise<Viewer>;
 };

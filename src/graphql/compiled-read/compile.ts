@@ -32,13 +32,20 @@ const bail = (): never => {
   throw new NotCompilable();
 };
 
+/** An operation's compilation, for as long as its arguments live and its viewer is the same. */
+const compilations = new WeakMap<ExecutionArgs, { viewer: Viewer; compiled: CompiledRead | undefined }>();
+
 export function compileRead(args: ExecutionArgs, viewer: Viewer): CompiledRead | undefined {
+  const known = compilations.get(args);
+  if (known?.viewer === viewer) return known.compiled;
+  let compiled: CompiledRead | undefined;
   try {
-    return new ReadCompiler(args, viewer).compile();
+    compiled = new ReadCompiler(args, viewer).compile();
   } catch (error) {
-    if (error instanceof NotCompilable) return undefined;
-    throw error;
+    if (!(error instanceof NotCompilable)) throw error;
   }
+  compilations.set(args, { viewer, compiled });
+  return compiled;
 }
 
 type Grouped = Map<string, FieldNode[]>;
@@ -74,6 +81,14 @@ class ReadCompiler {
     const entries: string[] = [];
     for (const [key, nodes] of this.collect(operation.selectionSet, queryType)) {
       entries.push(`'${key}', ${this.rootField(queryType, nodes)}`);
+    }
+    if (this.viewer.kind === 'agent' && this.viewer.remembered) {
+      // A remembered agent (agent-memory.ts) is confirmed here, in the statement that reads for it.
+      const a = this.alias();
+      this.guards.push(
+        `EXISTS (SELECT 1 FROM iso_agents ${a} WHERE ${a}.id = ${this.param(this.viewer.agent.id)}::uuid` +
+          ` AND ${a}.is_active AND ${a}.role::text = ${this.param(this.viewer.agent.role)})`,
+      );
     }
     // The marker names the statement in logs and lets tests tell it from Prisma's.
     const data = `json_build_object(${entries.join(', ')})::text`;

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
+import { refusalUnlessStanding } from '../plugins/viewer-standing.js';
 import { compileRead } from './compile.js';
 import { rawJsonResult } from './raw-json-result.js';
 
@@ -17,16 +18,13 @@ export function compiledReadPlugin(): Plugin {
         const context = args.contextValue as Context;
         const compiled = compileRead(args, context.viewer);
         if (!compiled) return executeFn(args);
+        let data: string | null | undefined;
         try {
           const rows = await context.prisma.$queryRawUnsafe<{ data: string | null }[]>(
             compiled.sql,
             ...compiled.params,
           );
-          const data = rows[0]?.data;
-          // NULL: a guard failed (see compile.ts); the resolvers answer, with their refusal.
-          if (data == null) return executeFn(args);
-          // Sent on as the text it is (raw-json-result.ts): no parse, no second serialisation.
-          return rawJsonResult(data);
+          data = rows[0]?.data;
         } catch (error) {
           // Masked like a resolver's error: an unreachable database still reads DATABASE_UNAVAILABLE.
           return {
@@ -34,6 +32,11 @@ export function compiledReadPlugin(): Plugin {
             errors: [new GraphQLError((error as Error).message, { originalError: error as Error })],
           };
         }
+        // Sent on as the text it is (raw-json-result.ts): no parse, no second serialisation.
+        if (data != null) return rawJsonResult(data);
+        // NULL: a guard failed (see compile.ts); the resolvers answer, with their refusal, for
+        // the viewer as it stands now (a remembered agent may have been deactivated).
+        return (await refusalUnlessStanding(context)) ?? executeFn(args);
       });
     },
   };
