@@ -13,6 +13,7 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../../config.js';
 import { MAX_PAGE_SIZE, pageSizeError } from '../pagination.js';
 import { operationCost } from './cost.js';
+import { onOperation } from './operation-hooks.js';
 
 /**
  * Refuses abusive operations before they execute, each with a stable
@@ -37,14 +38,12 @@ export function queryLimitsPlugin(limits: LimitsConfig): Plugin {
     onValidate({ addValidationRule }) {
       addValidationRule(shapeRule(limits));
     },
-    onExecute({ args, setResultAndStopExecution }) {
-      const refusal = costRefusal(limits, args);
-      if (refusal) setResultAndStopExecution({ errors: [refusal] });
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const refusal = costRefusal(limits, args);
-      if (refusal) setResultAndStopExecution({ errors: [refusal] });
-    },
+    ...onOperation({
+      refuse: (args) => {
+        const refusal = costRefusal(limits, args);
+        return refusal && { errors: [refusal] };
+      },
+    }),
   };
 }
 
