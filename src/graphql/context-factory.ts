@@ -6,9 +6,9 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { EventStream } from '../modules/activity/event-stream.js';
 import type { PubSub } from '../pubsub.js';
+import { requestStateOf } from '../request-deadline.js';
 import type { Context } from './context.js';
 import { databaseBusyError, databaseUnavailableError, requestTimeoutError } from './errors-mask.js';
-import { requestIdOf } from './plugins/observability.js';
 
 type InitialContext = {
   request?: Request;
@@ -43,10 +43,11 @@ class ViewerTimeout extends Error {}
 export function createContextFactory(dependencies: Dependencies) {
   const { prisma, logger, pubsub, events, verify, requestTimeoutMs } = dependencies;
   return async (initial: InitialContext): Promise<Context> => {
-    const requestId = requestIdOf(initial.request);
+    const requestState = requestStateOf(initial.request);
+    const requestId = requestState.id;
     try {
       const viewer = await withDeadline(resolveViewer(credentialsOf(initial), verify, prisma), requestTimeoutMs);
-      return { viewer, prisma, logger, pubsub, events, requestId };
+      return { viewer, prisma, logger, pubsub, events, requestState, requestId };
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
         throw createGraphQLError(error.message, {
