@@ -52,6 +52,9 @@ describe.runIf(process.env['TEST_DATABASE_URL'])('a mutation past the request de
       await holder.query('SELECT 1 FROM chat_sessions WHERE id = $1 FOR UPDATE', [session.uuid]);
       const answer = await execute(server.url, PauseSession, { input: { sessionId: session.id } }, token);
       expect(answer.errors?.map((error) => error.extensions?.['code'])).toEqual(['REQUEST_TIMEOUT']);
+      expect(answer.errors?.[0]?.message).toBe(
+        `The request did not finish within ${DEADLINE_MS} ms; nothing was changed.`,
+      );
       expect(answer.status).toBe(504);
     } finally {
       // The mutation gets its lock now, long after its client gave up on it.

@@ -23,18 +23,15 @@ export const builder = new SchemaBuilder<{
     JSON: JsonScalar;
     ID: { Input: string; Output: string };
   };
-  AuthScopes: { admin: boolean; service: boolean; workflow: boolean };
+  AuthScopes: { admin: boolean };
 }>({
-  // Scope auth wraps every resolver, so it goes first.
+  // Scope auth wraps every resolver, so it goes first. It guards the admin inbox
+  // (`authScopes: { admin: true }`) and refuses cursors naming rows the viewer cannot see.
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, GeneratedDescriptionsPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authorizeOnSubscribe: true,
-    authScopes: (context) => ({
-      admin: context.viewer.kind === 'agent' && context.viewer.isAdmin,
-      service: context.viewer.kind === 'service',
-      workflow: true,
-    }),
+    authScopes: (context) => ({ admin: context.viewer.kind === 'agent' && context.viewer.isAdmin }),
   },
   errors: {
     defaultTypes: [],

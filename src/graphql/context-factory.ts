@@ -7,9 +7,9 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { EventStream } from '../modules/activity/event-stream.js';
 import type { PubSub } from '../pubsub.js';
+import { requestStateOf } from '../request-deadline.js';
 import type { Context } from './context.js';
 import { databaseBusyError, databaseUnavailableError, requestTimeoutError } from './errors-mask.js';
-import { requestIdOf } from './plugins/observability.js';
 
 type InitialContext = {
   request?: Request;
@@ -69,7 +69,8 @@ export function createContextFactory(dependencies: Dependencies) {
     return error;
   };
   const contextOf = async (initial: InitialContext, remembered: boolean): Promise<Context> => {
-    const requestId = requestIdOf(initial.request);
+    const requestState = requestStateOf(initial.request);
+    const requestId = requestState.id;
     let viewer: Viewer;
     try {
       viewer = await withDeadline(
@@ -85,6 +86,7 @@ export function createContextFactory(dependencies: Dependencies) {
       logger,
       pubsub,
       events,
+      requestState,
       requestId,
       // Yoga copies this object into the context resolvers get, so the caller stores the answer there.
       async confirmViewer(current) {

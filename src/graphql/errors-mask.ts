@@ -17,8 +17,8 @@ export function maskError(error: unknown, message: string, isDevelopment?: boole
   if (original instanceof PothosValidationError) {
     return createGraphQLError(original.message, { path, extensions: { code: 'BAD_USER_INPUT' } });
   }
-  if (original instanceof RequestDeadlinePassed) return requestTimeoutError(path);
-  if (!(original instanceof GraphQLError) && isStatementTimeout(original)) return requestTimeoutError(path);
+  if (original instanceof RequestDeadlinePassed) return requestTimeoutError({ path });
+  if (!(original instanceof GraphQLError) && isStatementTimeout(original)) return requestTimeoutError({ path });
   if (!(original instanceof GraphQLError) && isPoolExhausted(original)) return databaseBusyError(path);
   if (!(original instanceof GraphQLError) && isDatabaseUnavailable(original)) return databaseUnavailableError(path);
   return yogaMaskError(error, message, isDevelopment);
@@ -42,9 +42,20 @@ export function databaseBusyError(path?: ReadonlyArray<string | number>): GraphQ
   });
 }
 
-export function requestTimeoutError(path?: ReadonlyArray<string | number>): GraphQLError {
-  return createGraphQLError('The request took too long and was cancelled; retry, or ask for less.', {
-    path,
-    extensions: { code: 'REQUEST_TIMEOUT', http: { status: 504 } },
-  });
+/**
+ * REQUEST_TIMEOUT, built here only. `afterMs` when the request's own deadline ran out
+ * (nothing was changed); without it, a statement or the viewer look-up took too long.
+ */
+export function requestTimeoutError({
+  path,
+  afterMs,
+}: {
+  path?: ReadonlyArray<string | number>;
+  afterMs?: number;
+} = {}): GraphQLError {
+  const message =
+    afterMs === undefined
+      ? 'The request took too long and was cancelled; retry, or ask for less.'
+      : `The request did not finish within ${afterMs} ms; nothing was changed.`;
+  return createGraphQLError(message, { path, extensions: { code: 'REQUEST_TIMEOUT', http: { status: 504 } } });
 }

@@ -18,6 +18,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { MAX_PAGE_SIZE } from '../pagination.js';
+import { onOperation } from './operation-hooks.js';
 
 /**
  * How large any argument may be, whatever field it goes to. Each limit sits above
@@ -152,13 +153,11 @@ function refusal(problem: Problem) {
  */
 export function argumentBoundsPlugin(): Plugin {
   return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const problem = firstOversized(args.schema, args.document, args.operationName, args.variableValues);
-      if (problem) setResultAndStopExecution(refusal(problem));
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const problem = firstOversized(args.schema, args.document, args.operationName, args.variableValues);
-      if (problem) setResultAndStopExecution(refusal(problem));
-    },
+    ...onOperation({
+      refuse: (args) => {
+        const problem = firstOversized(args.schema, args.document, args.operationName, args.variableValues);
+        return problem && refusal(problem);
+      },
+    }),
   };
 }

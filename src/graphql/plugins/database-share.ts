@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../../auth/viewer.js';
 import { runAsDatabaseUser } from '../../db/fair-share.js';
+import { onOperation } from './operation-hooks.js';
 
 /** Whose share of the pool a viewer's database work counts against: one agent, or one integration. */
 export function databaseUserOf(viewer: Viewer): string {
@@ -13,17 +14,8 @@ export function databaseUserOf(viewer: Viewer): string {
  */
 export function databaseSharePlugin(): Plugin<{ viewer?: Viewer }> {
   return {
-    onExecute({ executeFn, setExecuteFn }) {
-      setExecuteFn((args) => {
-        const viewer = (args.contextValue as { viewer?: Viewer }).viewer;
-        return viewer ? runAsDatabaseUser(databaseUserOf(viewer), () => executeFn(args)) : executeFn(args);
-      });
-    },
-    onSubscribe({ subscribeFn, setSubscribeFn }) {
-      setSubscribeFn((args) => {
-        const viewer = (args.contextValue as { viewer?: Viewer }).viewer;
-        return viewer ? runAsDatabaseUser(databaseUserOf(viewer), () => subscribeFn(args)) : subscribeFn(args);
-      });
-    },
+    ...onOperation<{ viewer?: Viewer }>({
+      around: ({ contextValue: { viewer } }, run) => (viewer ? runAsDatabaseUser(databaseUserOf(viewer), run) : run()),
+    }),
   };
 }

@@ -1,4 +1,5 @@
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { onOperation } from './operation-hooks.js';
 
 // NUL cannot be stored in PostgreSQL text or jsonb, and a lone UTF-16 surrogate is not
 // a character at all; either would otherwise fail deep inside a transaction.
@@ -35,20 +36,7 @@ function codeVariableErrors(errors: readonly Coded[] | undefined): void {
  */
 export function inputSanityPlugin(): Plugin {
   return {
-    onExecute() {
-      return {
-        onExecuteDone({ result }) {
-          if ('errors' in result) codeVariableErrors(result.errors as Coded[] | undefined);
-        },
-      };
-    },
-    onSubscribe() {
-      return {
-        onSubscribeResult({ result }) {
-          if ('errors' in result) codeVariableErrors(result.errors as Coded[] | undefined);
-        },
-      };
-    },
+    ...onOperation({ result: (result) => codeVariableErrors(result.errors as Coded[] | undefined) }),
     onParams({ params, setResult }) {
       if (hasUnstorableText(params.query) || hasUnstorableText(params.variables)) {
         setResult({

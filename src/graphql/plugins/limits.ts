@@ -1,23 +1,15 @@
-import {
-  type ASTNode,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  GraphQLError,
-  Kind,
-  parse,
-  type SelectionSetNode,
-  type ValidationContext,
-  type ValidationRule,
-} from 'graphql';
+import { type DocumentNode, GraphQLError, parse, type ValidationContext, type ValidationRule } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../../config.js';
 import { MAX_PAGE_SIZE, pageSizeError } from '../pagination.js';
-import { operationCost } from './cost.js';
+import { onOperation } from './operation-hooks.js';
+import { measureDocument, operationCost } from './operation-measure.js';
 
 /**
  * Refuses abusive operations before they execute, each with a stable
  * `extensions.code`: too many tokens (at parse), too deep, too many aliases or
  * directives (at validation), too costly (with variables, just before execution).
+ * One walk of each operation (operation-measure.ts) serves both checks.
  */
 export function queryLimitsPlugin(limits: LimitsConfig): Plugin {
   return {
@@ -37,14 +29,12 @@ export function queryLimitsPlugin(limits: LimitsConfig): Plugin {
     onValidate({ addValidationRule }) {
       addValidationRule(shapeRule(limits));
     },
-    onExecute({ args, setResultAndStopExecution }) {
-      const refusal = costRefusal(limits, args);
-      if (refusal) setResultAndStopExecution({ errors: [refusal] });
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const refusal = costRefusal(limits, args);
-      if (refusal) setResultAndStopExecution({ errors: [refusal] });
-    },
+    ...onOperation({
+      refuse: (args) => {
+        const refusal = costRefusal(limits, args);
+        return refusal && { errors: [refusal] };
+      },
+    }),
   };
 }
 
@@ -80,15 +70,7 @@ function limitError(code: string, message: string, extra: Record<string, unknown
 function shapeRule(limits: LimitsConfig): ValidationRule {
   return (context: ValidationContext) => ({
     Document(document: DocumentNode) {
-      const fragments = new Map(
-        document.definitions
-          .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
-          .map((fragment) => [fragment.name.value, fragment]),
-      );
-      for (const definition of document.definitions) {
-        if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-        const shape = measure(definition.selectionSet, fragments, new Set());
-        const directives = shape.directives + (definition.directives?.length ?? 0);
+      for (const shape of measureDocument(context.getSchema(), document).values()) {
         if (shape.depth > limits.maxDepth) {
           context.reportError(
             limitError(
@@ -105,11 +87,11 @@ function shapeRule(limits: LimitsConfig): ValidationRule {
             ),
           );
         }
-        if (directives > limits.maxDirectives) {
+        if (shape.directives > limits.maxDirectives) {
           context.reportError(
             limitError(
               'TOO_MANY_DIRECTIVES',
-              `The operation uses ${directives} directives; at most ${limits.maxDirectives} are allowed.`,
+              `The operation uses ${shape.directives} directives; at most ${limits.maxDirectives} are allowed.`,
             ),
           );
         }
@@ -117,46 +99,4 @@ function shapeRule(limits: LimitsConfig): ValidationRule {
       return false;
     },
   });
-}
-
-type Shape = { depth: number; aliases: number; directives: number };
-
-function measure(
-  selectionSet: SelectionSetNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-  inFragments: Set<string>,
-): Shape {
-  const shape: Shape = { depth: 0, aliases: 0, directives: 0 };
-  const add = (inner: Shape, extraDepth: number) => {
-    shape.depth = Math.max(shape.depth, inner.depth + extraDepth);
-    shape.aliases += inner.aliases;
-    shape.directives += inner.directives;
-  };
-  for (const selection of selectionSet.selections) {
-    shape.directives += directiveCount(selection);
-    if (selection.kind === Kind.FIELD) {
-      if (selection.alias) shape.aliases += 1;
-      // Introspection is bounded by the schema itself and GraphiQL's query is deep.
-      if (selection.name.value.startsWith('__')) continue;
-      add(
-        selection.selectionSet
-          ? measure(selection.selectionSet, fragments, inFragments)
-          : { depth: 0, aliases: 0, directives: 0 },
-        1,
-      );
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      add(measure(selection.selectionSet, fragments, inFragments), 0);
-    } else {
-      const fragment = fragments.get(selection.name.value);
-      // Cycles are reported by the standard NoFragmentCycles rule.
-      if (!fragment || inFragments.has(fragment.name.value)) continue;
-      shape.directives += fragment.directives?.length ?? 0;
-      add(measure(fragment.selectionSet, fragments, new Set([...inFragments, fragment.name.value])), 0);
-    }
-  }
-  return shape;
-}
-
-function directiveCount(node: ASTNode): number {
-  return 'directives' in node && Array.isArray(node.directives) ? node.directives.length : 0;
 }

@@ -1,48 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../../auth/viewer.js';
 import type { Logger } from '../../logger.js';
 import { DomainError } from '../../modules/errors.js';
 import type { OperationMetrics, Transport } from '../../observability/operation-metrics.js';
+import { type RequestState, requestStateOf } from '../../request-deadline.js';
 import { withExtensions } from '../compiled-read/raw-json-result.js';
 import type { Context } from '../context.js';
 
-type RequestState = {
-  id: string;
-  started: number;
-  operationName?: string;
-  /** The document's operation keyword, read with the name (query when the document has none). */
-  operationType?: string;
-  logged?: boolean;
-  /** Set for operations that arrived on a WebSocket (each gets a request of its own). */
-  connectionId?: string;
-};
-const requests = new WeakMap<Request, RequestState>();
-
-function stateOf(request: Request): RequestState {
-  let state = requests.get(request);
-  if (!state) {
-    const sent = request.headers.get('x-request-id');
-    state = { id: sent && /^[\w.:-]{1,100}$/.test(sent) ? sent : randomUUID(), started: performance.now() };
-    requests.set(request, state);
-  }
-  return state;
-}
-
-/** How long ago the request arrived, so later stages can share one deadline. */
-export function elapsedMs(request: Request | undefined): number {
-  return request ? performance.now() - stateOf(request).started : 0;
-}
-
 /** The request's id: the caller's `X-Request-Id` when it sent a sane one, else a new UUID. */
 export function requestIdOf(request: Request | undefined): string {
-  return request ? stateOf(request).id : randomUUID();
+  return requestStateOf(request).id;
 }
 
 /** Marks a request that stands for one operation on a WebSocket, so its lines name the transport and socket. */
 export function trackWebSocketOperation(request: Request, connectionId: string): void {
-  stateOf(request).connectionId = connectionId;
+  requestStateOf(request).connectionId = connectionId;
 }
 
 /** How a viewer appears in logs: an id, never a token or an email. */
@@ -50,13 +23,13 @@ export function viewerLabel(viewer: Viewer): string {
   return viewer.kind === 'service' ? `service:${viewer.subject}` : viewer.agent.id;
 }
 
-function transportFields(state: RequestState | undefined) {
-  return state?.connectionId ? { transport: 'ws', connectionId: state.connectionId } : { transport: 'http' };
+function transportFields(state: RequestState) {
+  return state.connectionId ? { transport: 'ws', connectionId: state.connectionId } : { transport: 'http' };
 }
 
 /** Metrics tell SSE streams apart from plain HTTP requests; log lines say `http` for both. */
-function metricsTransport(request: Request | undefined, state: RequestState | undefined): Transport {
-  if (state?.connectionId) return 'ws';
+function metricsTransport(request: Request | undefined, state: RequestState): Transport {
+  if (state.connectionId) return 'ws';
   return request?.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
 }
 
@@ -73,7 +46,7 @@ export function logRefusedOperation(
   errors: readonly { extensions?: Record<string, unknown> }[],
   viewer?: string,
 ): void {
-  const state = stateOf(request);
+  const state = requestStateOf(request);
   if (state.logged) return;
   state.logged = true;
   const codes = errors.map(codeOf);
@@ -103,22 +76,22 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
     context: Context & { request?: Request },
     args: { document: Parameters<typeof getOperationAST>[0]; operationName?: string | null },
   ) => {
-    const state = context.request ? stateOf(context.request) : undefined;
+    const state = context.requestState;
     const operation = getOperationAST(args.document, args.operationName);
     const rootField = operation?.selectionSet.selections[0];
     return {
-      started: state?.started ?? performance.now(),
+      started: state.started,
       operationType: operation?.operation,
       /** The first root field (for subscriptions: the stream), a label from the schema's bounded set. */
       field: rootField?.kind === 'Field' ? rootField.name.value : 'unknown',
       transport: metricsTransport(context.request, state),
       /** Marks the request as logged, so the refusal line does not follow. */
       logged: () => {
-        if (state) state.logged = true;
+        state.logged = true;
       },
       fields: {
-        requestId: context.requestId,
-        operationName: operation?.name?.value ?? state?.operationName,
+        requestId: state.id,
+        operationName: operation?.name?.value ?? state.operationName,
         viewer: viewerLabel(context.viewer),
         ...transportFields(state),
       },
@@ -127,7 +100,7 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
 
   return {
     onRequest({ request }) {
-      stateOf(request);
+      requestStateOf(request);
     },
     onParams({ request, params }) {
       // Named in the body, or else in the document itself (read without parsing it twice).
@@ -138,7 +111,7 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
           ? /^\s*(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/.exec(query)
           : null;
       const named = typeof operationName === 'string' ? operationName : opening?.[2];
-      const state = stateOf(request);
+      const state = requestStateOf(request);
       if (named) state.operationName = named.slice(0, 100);
       if (typeof query === 'string') state.operationType = opening?.[1] ?? (/^\s*\{/.test(query) ? 'query' : undefined);
     },
@@ -152,7 +125,7 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
         onExecuteDone({ result, setResult }) {
           if (!('errors' in result) && !('data' in result)) return;
           const errors = result.errors ?? [];
-          for (const error of errors) logIfUnexpected(logger, context.requestId, error);
+          for (const error of errors) logIfUnexpected(logger, context.requestState.id, error);
           logged();
           const line = {
             ...fields,
@@ -162,7 +135,7 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
           };
           logger.info('operation', line);
           metrics.finished({ ...line, operationType, transport });
-          setResult(withExtensions(result, { requestId: context.requestId }));
+          setResult(withExtensions(result, { requestId: context.requestState.id }));
         },
       };
     },
@@ -193,7 +166,7 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
           if (!(Symbol.asyncIterator in Object(result))) {
             // Refused or failed before its stream started (rate limit, cost, not found).
             const errors = (result as { errors?: readonly GraphQLError[] }).errors ?? [];
-            for (const error of errors) logIfUnexpected(logger, context.requestId, error);
+            for (const error of errors) logIfUnexpected(logger, context.requestState.id, error);
             codes.push(...errors.map(codeOf));
             end();
             return;
@@ -206,7 +179,7 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
               results += 1;
               stream?.delivered();
               for (const error of next.errors ?? []) {
-                logIfUnexpected(logger, context.requestId, error);
+                logIfUnexpected(logger, context.requestState.id, error);
                 codes.push(codeOf(error));
               }
             },
@@ -216,10 +189,10 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
         // A stream that fails ends here rather than in onEnd.
         onSubscribeError({ error }) {
           if (error instanceof GraphQLError) {
-            logIfUnexpected(logger, context.requestId, error);
+            logIfUnexpected(logger, context.requestState.id, error);
             codes.push(codeOf(error));
           } else {
-            logUnexpected(logger, context.requestId, error as Error);
+            logUnexpected(logger, context.requestState.id, error as Error);
             codes.push('INTERNAL_SERVER_ERROR');
           }
           end();

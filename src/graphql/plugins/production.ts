@@ -3,6 +3,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Config } from '../../config.js';
+import { onOperation } from './operation-hooks.js';
 
 /**
  * What production turns off or on: introspection (unless enabled), field
@@ -54,19 +55,6 @@ function blockFieldSuggestions(): Plugin {
         if (result.length > 0) setResult(result.map(strip));
       };
     },
-    onExecute() {
-      return {
-        onExecuteDone({ result }) {
-          if ('errors' in result && result.errors) result.errors.forEach(strip);
-        },
-      };
-    },
-    onSubscribe() {
-      return {
-        onSubscribeResult({ result }) {
-          if ('errors' in result && result.errors) result.errors.forEach(strip);
-        },
-      };
-    },
+    ...onOperation({ result: (result) => result.errors?.forEach(strip) }),
   };
 }

@@ -5,6 +5,7 @@ import type { Viewer } from '../../auth/viewer.js';
 import type { LimitsConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { Context } from '../context.js';
+import { onOperation } from './operation-hooks.js';
 
 const WINDOW_MS = 60_000;
 
@@ -94,13 +95,11 @@ export async function rateLimitRefusal(
 export function rateLimitPlugin(limits: LimitsConfig, limiter: RateLimiter): Plugin<Context> {
   const check = (context: Context) => rateLimitRefusal(limits, limiter, context.viewer);
   return {
-    async onExecute({ args, setResultAndStopExecution }) {
-      const refusal = await check(args.contextValue as Context);
-      if (refusal) setResultAndStopExecution({ errors: [refusal] });
-    },
-    async onSubscribe({ args, setResultAndStopExecution }) {
-      const refusal = await check(args.contextValue as Context);
-      if (refusal) setResultAndStopExecution({ errors: [refusal] });
-    },
+    ...onOperation<Context>({
+      refuse: async (args) => {
+        const refusal = await check(args.contextValue);
+        return refusal && { errors: [refusal] };
+      },
+    }),
   };
 }

@@ -1,6 +1,7 @@
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import { type RequestDeadline, runWithDeadline } from '../../request-deadline.js';
-import { elapsedMs } from './observability.js';
+import type { Plugin } from 'graphql-yoga';
+import { runInRequest } from '../../request-deadline.js';
+import type { Context } from '../context.js';
+import { requestTimeoutError } from '../errors-mask.js';
 
 /**
  * An overall deadline for queries and mutations (subscriptions are long-lived by
@@ -9,15 +10,16 @@ import { elapsedMs } from './observability.js';
  * changed: a mutation still running at the deadline is rolled back (see runChange),
  * and one that has committed gets its real answer instead.
  */
-export function requestDeadlinePlugin(timeoutMs: number): Plugin {
+export function requestDeadlinePlugin(timeoutMs: number): Plugin<Context> {
   return {
     onExecute({ executeFn, setExecuteFn }) {
       if (timeoutMs <= 0) return;
       setExecuteFn(async (args) => {
+        const state = (args.contextValue as Context).requestState;
         // One deadline for the whole request: authentication already used some of it.
-        const remaining = Math.max(0, timeoutMs - elapsedMs((args.contextValue as { request?: Request }).request));
+        const remaining = Math.max(0, timeoutMs - (performance.now() - state.started));
         const expired = new AbortController();
-        const request: RequestDeadline = { signal: expired.signal, committing: false };
+        state.deadline = expired.signal;
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<{ errors: Error[] }>((resolve) => {
           timer = setTimeout(() => {
@@ -25,18 +27,12 @@ export function requestDeadlinePlugin(timeoutMs: number): Plugin {
             expired.abort();
             // A change already committing is answered for real, however late:
             // "timed out" would invite a retry that applies it twice.
-            if (request.committing) return;
-            resolve({
-              errors: [
-                createGraphQLError(`The request did not finish within ${timeoutMs} ms; nothing was changed.`, {
-                  extensions: { code: 'REQUEST_TIMEOUT', http: { status: 504 } },
-                }),
-              ],
-            });
+            if (state.committing) return;
+            resolve({ errors: [requestTimeoutError({ afterMs: timeoutMs })] });
           }, remaining);
         });
         try {
-          return await Promise.race([runWithDeadline(request, () => executeFn(args)), timedOut]);
+          return await Promise.race([runInRequest(state, () => executeFn(args)), timedOut]);
         } finally {
           clearTimeout(timer);
         }

@@ -2,6 +2,7 @@ import { type ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { compileRead } from '../compiled-read/compile.js';
 import type { Context } from '../context.js';
+import { onOperation } from './operation-hooks.js';
 
 /**
  * No operation acts for a remembered agent (auth/agent-memory.ts) before the agent is
@@ -9,20 +10,11 @@ import type { Context } from '../context.js';
  * the agent up first, as every request did before agents were remembered. A compiled read
  * confirms it in its own statement instead (compile.ts), which is the round trip memory saves.
  */
-export function viewerStandingPlugin(): Plugin {
-  return {
-    onExecute({ executeFn, setExecuteFn }) {
-      setExecuteFn(async (args) => {
-        const context = args.contextValue as Context;
-        if (compileRead(args, context.viewer)) return executeFn(args);
-        return (await refusalUnlessStanding(context)) ?? executeFn(args);
-      });
-    },
-    async onSubscribe({ args, setResultAndStopExecution }) {
-      const refusal = await refusalUnlessStanding(args.contextValue as unknown as Context);
-      if (refusal) setResultAndStopExecution(refusal);
-    },
-  };
+export function viewerStandingPlugin(): Plugin<Context> {
+  return onOperation<Context>({
+    refuse: (args) =>
+      compileRead(args, args.contextValue.viewer) ? undefined : refusalUnlessStanding(args.contextValue),
+  });
 }
 
 /**
