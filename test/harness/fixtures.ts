@@ -1,0 +1,41 @@
+import { test as base } from 'vitest';
+import type { AppDependencies } from '../../src/app.js';
+import type { Agent } from '../../src/generated/prisma/client.js';
+import { createTestDatabase } from './database.js';
+import { createAgent } from './factories.js';
+import { startTestServer } from './server.js';
+
+export type DatabaseOptions = NonNullable<Parameters<typeof createTestDatabase>[0]>;
+
+export type ServerOptions = {
+  /** Settings on top of the test defaults (see startTestServer). */
+  environment?: NodeJS.ProcessEnv;
+  dependencies?: Pick<AppDependencies, 'traceExporter'>;
+};
+
+/**
+ * A test file's database and server. Each is made when a test of the file first asks for it
+ * and ends after the file's last test, so a file pays for one migration and one listening
+ * port however many tests it has. A file changes what they start with at its top:
+ *
+ *   it.override('serverOptions', { environment: { EVENT_POLL_INTERVAL_MS: '3600000' } });
+ *
+ * and adds its own file-scoped data with `it.extend(name, { scope: 'file' }, …)`.
+ */
+export const it = base
+  .extend('databaseOptions', { scope: 'file' }, {} as DatabaseOptions)
+  .extend('database', { scope: 'file' }, async ({ databaseOptions }, { onCleanup }) => {
+    const database = await createTestDatabase(databaseOptions);
+    onCleanup(() => database.drop());
+    return database;
+  })
+  .extend('serverOptions', { scope: 'file' }, {} as ServerOptions)
+  .extend('server', { scope: 'file' }, async ({ database, serverOptions }, { onCleanup }) => {
+    const server = await startTestServer(database, serverOptions.environment, serverOptions.dependencies);
+    onCleanup(() => server.stop());
+    return server;
+  })
+  /** An agent of the file, for tests that act as one ordinary signed-in agent. */
+  .extend('agent', { scope: 'file' }, async ({ database }): Promise<Agent> => createAgent(database.prisma))
+  /** The agent's bearer token on the file's server. */
+  .extend('token', { scope: 'file' }, async ({ server, agent }) => server.tokenFor(agent.authSubject));
