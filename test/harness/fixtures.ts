@@ -16,11 +16,11 @@ export type ServerOptions = {
 /**
  * A test file's database and server. Each is made when a test of the file first asks for it
  * and ends after the file's last test, so a file pays for one migration and one listening
- * port however many tests it has. A file changes what they start with at its top:
+ * port however many tests it has. A file says what they start with, and adds its own data:
  *
- *   it.override('serverOptions', { environment: { EVENT_POLL_INTERVAL_MS: '3600000' } });
- *
- * and adds its own file-scoped data with `it.extend(name, { scope: 'file' }, …)`.
+ *   const it = base
+ *     .extend('serverOptions', { scope: 'file' }, { environment: { EVENT_POLL_INTERVAL_MS: '3600000' } })
+ *     .extend('sessionId', { scope: 'file' }, async ({ server, token }) => …);
  */
 export const it = base
   .extend('databaseOptions', { scope: 'file' }, {} as DatabaseOptions)
