@@ -4,6 +4,7 @@ import type { Agent } from '../../src/generated/prisma/client.js';
 import { createTestDatabase } from './database.js';
 import { createAgent } from './factories.js';
 import { startTestServer } from './server.js';
+import { callerFor } from './workflow.js';
 
 export type DatabaseOptions = NonNullable<Parameters<typeof createTestDatabase>[0]>;
 
@@ -38,4 +39,8 @@ export const it = base
   /** An agent of the file, for tests that act as one ordinary signed-in agent. */
   .extend('agent', { scope: 'file' }, async ({ database }): Promise<Agent> => createAgent(database.prisma))
   /** The agent's bearer token on the file's server. */
-  .extend('token', { scope: 'file' }, async ({ server, agent }) => server.tokenFor(agent.authSubject));
+  .extend('token', { scope: 'file' }, async ({ server, agent }) => server.tokenFor(agent.authSubject))
+  /** Runs operations as that agent. */
+  .extend('call', { scope: 'file' }, async ({ server, token }) => callerFor(server, token))
+  /** Runs operations as the integration (a service token). */
+  .extend('integration', { scope: 'file' }, async ({ server }) => callerFor(server, await server.serviceToken()));
