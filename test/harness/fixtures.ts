@@ -1,9 +1,9 @@
 import { test as base } from 'vitest';
 import type { AppDependencies } from '../../src/app.js';
 import type { Agent } from '../../src/generated/prisma/client.js';
-import { createTestDatabase } from './database.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 import { createAgent } from './factories.js';
-import { startTestServer } from './server.js';
+import { startTestServer, type TestServer } from './server.js';
 import { callerFor } from './workflow.js';
 
 export type DatabaseOptions = NonNullable<Parameters<typeof createTestDatabase>[0]>;
@@ -44,3 +44,20 @@ export const it = base
   .extend('call', { scope: 'file' }, async ({ server, token }) => callerFor(server, token))
   /** Runs operations as the integration (a service token). */
   .extend('integration', { scope: 'file' }, async ({ server }) => callerFor(server, await server.serviceToken()));
+
+/**
+ * A file-scoped fixture for one more server on the file's database, with these settings on top
+ * of the test defaults: for files that compare configurations or instances.
+ *
+ *   const it = base.extend('production', { scope: 'file' }, serverWith({ NODE_ENV: 'production', … }));
+ */
+export function serverWith(environment: NodeJS.ProcessEnv) {
+  return async (
+    { database }: { database: TestDatabase },
+    { onCleanup }: { onCleanup: (cleanup: () => Promise<void>) => void },
+  ): Promise<TestServer> => {
+    const server = await startTestServer(database, environment);
+    onCleanup(() => server.stop());
+    return server;
+  };
+}
