@@ -2,6 +2,7 @@ import { test as base } from 'vitest';
 import type { AppDependencies } from '../../src/app.js';
 import type { Agent } from '../../src/generated/prisma/client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { startDemoServer } from './demo.js';
 import { createAgent } from './factories.js';
 import { startTestServer, type TestServer } from './server.js';
 import { callerFor } from './workflow.js';
@@ -43,7 +44,13 @@ export const it = base
   /** Runs operations as that agent. */
   .extend('call', { scope: 'file' }, async ({ server, token }) => callerFor(server, token))
   /** Runs operations as the integration (a service token). */
-  .extend('integration', { scope: 'file' }, async ({ server }) => callerFor(server, await server.serviceToken()));
+  .extend('integration', { scope: 'file' }, async ({ server }) => callerFor(server, await server.serviceToken()))
+  /** A server of its own over the demo data, as `npm start` serves it (see startDemoServer). */
+  .extend('demo', { scope: 'file' }, async ({ serverOptions }, { onCleanup }) => {
+    const demo = await startDemoServer(serverOptions.environment);
+    onCleanup(() => demo.stop());
+    return demo;
+  });
 
 /**
  * A file-scoped fixture for one more server on the file's database, with these settings on top
