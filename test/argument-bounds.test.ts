@@ -1,32 +1,18 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ARGUMENT_LIMITS } from '../src/graphql/plugins/argument-bounds.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute, type GraphQLResponse } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 import { connectWs, subscribeSse, subscribeWs } from './harness/subscriptions.js';
 import { sessionAt } from './harness/workflow.js';
 
 /** Every list and string argument is bounded, and a refusal names the argument and its maximum. */
-let database: TestDatabase;
-let server: TestServer;
-let token: string;
-let sessionId: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  const agent = await createAgent(database.prisma);
-  token = await server.tokenFor(agent.authSubject);
-  sessionId = (await sessionAt(server, token, 'UNDERSTANDING_REQUEST')).id;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base.extend(
+  'sessionId',
+  { scope: 'file' },
+  async ({ server, token }) => (await sessionAt(server, token, 'UNDERSTANDING_REQUEST')).id,
+);
 
 const NODES = 'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }';
 const SESSIONS = 'query ($filter: SessionFilter) { sessions(filter: $filter) { totalCount } }';
@@ -41,30 +27,30 @@ function expectRefused(result: GraphQLResponse<unknown>, argument: string, maxim
 }
 
 describe('nodes(ids:)', () => {
-  it(`refuses more than ${ARGUMENT_LIMITS.maxListLength} ids`, async () => {
+  it(`refuses more than ${ARGUMENT_LIMITS.maxListLength} ids`, async ({ server, token, sessionId }) => {
     const ids = Array.from({ length: ARGUMENT_LIMITS.maxListLength + 1 }, () => sessionId);
     expectRefused(await execute(server.url, NODES, { ids }, token), 'ids', ARGUMENT_LIMITS.maxListLength);
   });
 
-  it('refuses 15,000 ids', async () => {
+  it('refuses 15,000 ids', async ({ server, token }) => {
     // Short ids keep the body under MAX_BODY_BYTES; the count is what is refused, first.
     const ids = Array.from({ length: 15_000 }, (_, index) => `${index}`);
     expectRefused(await execute(server.url, NODES, { ids }, token), 'ids', ARGUMENT_LIMITS.maxListLength);
   });
 
-  it('refuses them as a literal list too', async () => {
+  it('refuses them as a literal list too', async ({ server, token, sessionId }) => {
     const list = Array.from({ length: ARGUMENT_LIMITS.maxListLength + 1 }, () => `"${sessionId}"`).join(',');
     expectRefused(await execute(server.url, `{ nodes(ids: [${list}]) { id } }`, undefined, token), 'ids', 100);
   });
 
-  it(`answers a page of ${ARGUMENT_LIMITS.maxListLength} ids`, async () => {
+  it(`answers a page of ${ARGUMENT_LIMITS.maxListLength} ids`, async ({ server, token, sessionId }) => {
     const ids = Array.from({ length: ARGUMENT_LIMITS.maxListLength }, () => sessionId);
     const result = await execute(server.url, NODES, { ids }, token);
     expect(result.errors).toBeUndefined();
     expect((result.data as { nodes: unknown[] }).nodes).toHaveLength(ARGUMENT_LIMITS.maxListLength);
   });
 
-  it('refuses an id longer than any global id', async () => {
+  it('refuses an id longer than any global id', async ({ server, token }) => {
     const ids = ['A'.repeat(ARGUMENT_LIMITS.maxIdLength + 1)];
     expectRefused(await execute(server.url, NODES, { ids }, token), 'ids.0', ARGUMENT_LIMITS.maxIdLength);
   });
@@ -73,23 +59,23 @@ describe('nodes(ids:)', () => {
 describe('the session filter', () => {
   const maximum = ARGUMENT_LIMITS.maxStringLengthOf['SessionFilter.search'] ?? 0;
 
-  it(`refuses a search longer than ${maximum} characters, in sessions and sessionStats`, async () => {
+  it(`refuses a search longer than ${maximum} characters, in sessions and sessionStats`, async ({ server, token }) => {
     const filter = { search: 'a'.repeat(maximum + 1) };
     expectRefused(await execute(server.url, SESSIONS, { filter }, token), 'filter.search', maximum);
     expectRefused(await execute(server.url, STATS, { filter }, token), 'filter.search', maximum);
   });
 
-  it('refuses a 900 KB pattern', async () => {
+  it('refuses a 900 KB pattern', async ({ server, token }) => {
     const filter = { search: '%_'.repeat(450_000) };
     expectRefused(await execute(server.url, SESSIONS, { filter }, token), 'filter.search', maximum);
   });
 
-  it(`searches with ${maximum} characters`, async () => {
+  it(`searches with ${maximum} characters`, async ({ server, token }) => {
     const result = await execute(server.url, SESSIONS, { filter: { search: 'a'.repeat(maximum) } }, token);
     expect(result.errors).toBeUndefined();
   });
 
-  it('refuses an oversized Avinode id and an oversized list of statuses', async () => {
+  it('refuses an oversized Avinode id and an oversized list of statuses', async ({ server, token }) => {
     expectRefused(
       await execute(server.url, SESSIONS, { filter: { avinodeTripId: 'a'.repeat(101) } }, token),
       'filter.avinodeTripId',
@@ -103,7 +89,7 @@ describe('the session filter', () => {
     );
   });
 
-  it('refuses a cursor longer than any this server hands out', async () => {
+  it('refuses a cursor longer than any this server hands out', async ({ server, token }) => {
     const result = await execute(
       server.url,
       `{ sessions(after: "${'A'.repeat(5_000)}") { totalCount } }`,
@@ -120,7 +106,7 @@ describe('subscription arguments', () => {
   ) as TypedDocumentNode<unknown, { filter: unknown }>;
   const types = Array.from({ length: ARGUMENT_LIMITS.maxListLength + 1 }, () => 'SESSION_STARTED');
 
-  it('are bounded over WebSocket', async () => {
+  it('are bounded over WebSocket', async ({ server, token }) => {
     const connection = connectWs(server.url, token);
     const subscription = subscribeWs(connection, FEED, { filter: { types } });
     await subscription.completed;
@@ -130,7 +116,7 @@ describe('subscription arguments', () => {
     await connection.client.dispose();
   });
 
-  it('are bounded over SSE', async () => {
+  it('are bounded over SSE', async ({ server, token }) => {
     const subscription = await subscribeSse(server.url, token, FEED, { filter: { types } });
     await subscription.completed;
     expect(subscription.results[0]?.errors?.[0]).toMatchObject({
@@ -138,7 +124,7 @@ describe('subscription arguments', () => {
     });
   });
 
-  it('refuse an oversized event cursor', async () => {
+  it('refuse an oversized event cursor', async ({ server, token }) => {
     const AFTER = parse(
       'subscription ($after: String) { activityFeed(after: $after) { cursor } }',
     ) as TypedDocumentNode<unknown, { after: string }>;
@@ -153,7 +139,11 @@ describe('mutation inputs', () => {
     recordMessage(input: $input) { __typename ... on ValidationError { fields { field message } } }
   }`;
 
-  it('answer a text over its own limit with a ValidationError naming the field', async () => {
+  it('answer a text over its own limit with a ValidationError naming the field', async ({
+    server,
+    token,
+    sessionId,
+  }) => {
     const input = { sessionId, senderType: 'AGENT', content: 'x'.repeat(20_001) };
     const result = await execute(server.url, MESSAGE, { input }, token);
     expect(result.data).toMatchObject({
@@ -161,7 +151,11 @@ describe('mutation inputs', () => {
     });
   });
 
-  it(`refuse any string over ${ARGUMENT_LIMITS.maxStringLength} characters before running`, async () => {
+  it(`refuse any string over ${ARGUMENT_LIMITS.maxStringLength} characters before running`, async ({
+    server,
+    token,
+    sessionId,
+  }) => {
     const input = { sessionId, senderType: 'AGENT', content: 'x'.repeat(ARGUMENT_LIMITS.maxStringLength + 1) };
     expectRefused(
       await execute(server.url, MESSAGE, { input }, token),
@@ -170,7 +164,7 @@ describe('mutation inputs', () => {
     );
   });
 
-  it('refuse a list longer than a page', async () => {
+  it('refuse a list longer than a page', async ({ server, token, sessionId }) => {
     const leg = { departureAirport: 'KTEB', arrivalAirport: 'LFPB', departureAt: '2026-12-10T14:00:00Z' };
     const input = { sessionId, tripType: 'MULTI_CITY', passengers: 2, legs: Array.from({ length: 101 }, () => leg) };
     const result = await execute(

@@ -1,28 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Viewer } from '../src/auth/viewer.js';
 import { withClock } from '../src/clock.js';
 import { recordMessage } from '../src/modules/conversation/message.service.js';
 import { changeStatus, startSession } from '../src/modules/session/lifecycle.service.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 
 /*
  * The services write down the time from one clock (src/clock.ts), so a history can be
  * replayed through them at the moments it happened, as demo data will be: every time a
  * change stamps, on the rows and on their events, is the replayed one.
  */
-let database: TestDatabase;
-let viewer: Viewer;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  const agent = await createAgent(database.prisma);
-  viewer = { kind: 'agent', agent, isAdmin: false, expiresAt: undefined };
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+const it = base.extend(
+  'viewer',
+  { scope: 'file' },
+  async ({ agent }): Promise<Viewer> => ({ kind: 'agent', agent, isAdmin: false, expiresAt: undefined }),
+);
 
 describe('a replayed clock', () => {
   const started = new Date('2026-03-04T09:00:00.000Z');
@@ -30,7 +23,7 @@ describe('a replayed clock', () => {
   const completed = new Date('2026-03-05T17:30:00.000Z');
   let sessionId: string;
 
-  it('stamps a started session, its conversation and its SESSION_STARTED event', async () => {
+  it('stamps a started session, its conversation and its SESSION_STARTED event', async ({ database, viewer }) => {
     const { result } = await withClock(
       () => started,
       () => startSession(database.prisma, viewer, { subject: 'Replayed' }),
@@ -49,7 +42,7 @@ describe('a replayed clock', () => {
     expect(session.events.map((event) => event.createdAt)).toEqual([started]);
   });
 
-  it('stamps a message, the activity it makes and its event', async () => {
+  it('stamps a message, the activity it makes and its event', async ({ database, viewer }) => {
     const { result } = await withClock(
       () => spoke,
       () => recordMessage(database.prisma, viewer, { sessionId, senderType: 'AGENT', content: 'Teterboro to Aspen' }),
@@ -64,7 +57,7 @@ describe('a replayed clock', () => {
     expect(latest.createdAt).toEqual(spoke);
   });
 
-  it('stamps the end of a completed session', async () => {
+  it('stamps the end of a completed session', async ({ database, viewer }) => {
     await withClock(
       () => completed,
       () => changeStatus(database.prisma, viewer, { sessionId }, 'COMPLETE'),
@@ -73,7 +66,7 @@ describe('a replayed clock', () => {
     expect([session.endedAt, session.lastActivityAt]).toEqual([completed, completed]);
   });
 
-  it('leaves live changes on the wall clock', async () => {
+  it('leaves live changes on the wall clock', async ({ database, viewer }) => {
     const before = Date.now();
     const { result } = await startSession(database.prisma, viewer, { subject: 'Live' });
     expect(result.session.startedAt.getTime()).toBeGreaterThanOrEqual(before - 1000);

@@ -1,11 +1,10 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { describe, expect } from 'vitest';
 import { createAgent, createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute, expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import type { TestServer } from './harness/server.js';
 import { subscribeSse } from './harness/subscriptions.js';
 import { globalId } from './harness/workflow.js';
 
@@ -14,44 +13,29 @@ import { globalId } from './harness/workflow.js';
  * cursor naming no row at all, on every connection, so neither its existence nor its
  * position (last activity, time sent, time received) shows through a page.
  */
-let database: TestDatabase;
-let server: TestServer;
-let owner: Agent;
-let other: Agent;
-let ownerToken: string;
-let otherToken: string;
-let adminToken: string;
-type Graph = Awaited<ReturnType<typeof createSessionGraph>>;
-let ownerGraph: Graph;
-let otherGraph: Graph;
 
 const NO_ROW = '00000000-0000-7000-8000-000000000000';
 const cursorOf = (id: string) => Buffer.from(`GPC:S:${id}`).toString('base64');
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  owner = await createAgent(database.prisma);
-  other = await createAgent(database.prisma);
+const it = base.extend('seeded', { scope: 'file' }, async ({ server, database }) => {
+  const owner = await createAgent(database.prisma);
+  const other = await createAgent(database.prisma);
   const admin = await createAgent(database.prisma, 'ADMIN');
-  ownerToken = await server.tokenFor(owner.authSubject);
-  otherToken = await server.tokenFor(other.authSubject);
-  adminToken = await server.tokenFor(admin.authSubject);
-  ownerGraph = await createSessionGraph(database.prisma, owner, { messages: 3, quotes: 3 });
+  const ownerToken = await server.tokenFor(owner.authSubject);
+  const otherToken = await server.tokenFor(other.authSubject);
+  const adminToken = await server.tokenFor(admin.authSubject);
+  const ownerGraph = await createSessionGraph(database.prisma, owner, { messages: 3, quotes: 3 });
   await createSessionGraph(database.prisma, owner);
-  otherGraph = await createSessionGraph(database.prisma, other, { messages: 3, quotes: 3 });
+  const otherGraph = await createSessionGraph(database.prisma, other, { messages: 3, quotes: 3 });
   await createSessionGraph(database.prisma, other);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
+  return { owner, other, ownerToken, otherToken, adminToken, ownerGraph, otherGraph };
 });
 
 type Edges = { edges: Array<{ cursor: string }> };
+type Graph = Awaited<ReturnType<typeof createSessionGraph>>;
 
 /** The owner's real cursors, as the API hands them out. */
-async function ownerCursors() {
+async function ownerCursors(server: TestServer, ownerGraph: Graph, ownerToken: string) {
   const id = globalId('ChatSession', ownerGraph.session.id);
   const data = await expectData<{ sessions: Edges; session: Record<string, Edges & { quotes?: Edges }> }, unknown>(
     server.url,
@@ -99,7 +83,13 @@ const CONNECTIONS = {
   }),
 };
 
-async function page(connection: keyof typeof CONNECTIONS, after: string, token: string, sessionUuid: string) {
+async function page(
+  server: TestServer,
+  connection: keyof typeof CONNECTIONS,
+  after: string,
+  token: string,
+  sessionUuid: string,
+) {
   const { query } = CONNECTIONS[connection](after);
   return execute(server.url, query, { id: globalId('ChatSession', sessionUuid) }, token);
 }
@@ -128,28 +118,34 @@ describe("another agent's cursor", () => {
     ['requestQuotes', 'requestQuote', (uuid) => cursorOf(uuid)],
   ];
 
-  it.each(cases)('on %s is refused exactly like a cursor that names no row', async (connection, key, missing) => {
-    const foreign = (await ownerCursors())[key];
-    const refused = await page(connection, foreign, otherToken, otherGraph.session.id);
-    expect(refused.errors?.[0]?.extensions, JSON.stringify(refused)).toMatchObject({
-      code: 'BAD_USER_INPUT',
-      argument: 'after',
-    });
-    const nowhere = await page(connection, missing(NO_ROW), otherToken, otherGraph.session.id);
-    expect(answer(refused)).toEqual(answer(nowhere));
-  });
+  it.for(cases)(
+    'on %s is refused exactly like a cursor that names no row',
+    async ([connection, key, missing], { server, seeded: { ownerToken, otherToken, ownerGraph, otherGraph } }) => {
+      const foreign = (await ownerCursors(server, ownerGraph, ownerToken))[key];
+      const refused = await page(server, connection, foreign, otherToken, otherGraph.session.id);
+      expect(refused.errors?.[0]?.extensions, JSON.stringify(refused)).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argument: 'after',
+      });
+      const nowhere = await page(server, connection, missing(NO_ROW), otherToken, otherGraph.session.id);
+      expect(answer(refused)).toEqual(answer(nowhere));
+    },
+  );
 
-  it.each(cases)('on %s still pages for its owner and for an admin', async (connection, key) => {
-    const cursor = (await ownerCursors())[key];
-    for (const token of [ownerToken, adminToken]) {
-      const result = await page(connection, cursor, token, ownerGraph.session.id);
-      expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-    }
-  });
+  it.for(cases)(
+    'on %s still pages for its owner and for an admin',
+    async ([connection, key], { server, seeded: { ownerToken, adminToken, ownerGraph } }) => {
+      const cursor = (await ownerCursors(server, ownerGraph, ownerToken))[key];
+      for (const token of [ownerToken, adminToken]) {
+        const result = await page(server, connection, cursor, token, ownerGraph.session.id);
+        expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+      }
+    },
+  );
 });
 
 describe('own cursors', () => {
-  it('page through every session once', async () => {
+  it('page through every session once', async ({ server, seeded: { otherToken } }) => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
@@ -171,7 +167,11 @@ describe('own cursors', () => {
 });
 
 describe('a subscription resumed after another agent’s event cursor', () => {
-  it('replays only the viewer’s own events after that position', async () => {
+  it('replays only the viewer’s own events after that position', async ({
+    database,
+    server,
+    seeded: { owner, other, otherToken },
+  }) => {
     const ownerEvents = await database.prisma.sessionEvent.findMany({
       where: { agentId: owner.id },
       orderBy: { id: 'asc' },

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { EventStream } from '../src/modules/activity/event-stream.js';
 import { createAppPubSub } from '../src/pubsub.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { it } from './harness/fixtures.js';
 
 /**
  * Shutdown completes every subscriber, including one whose subscription was still
@@ -10,18 +10,9 @@ import { createTestDatabase, type TestDatabase } from './harness/database.js';
  * at once, not wait for events that will never come and hold shutdown to its timeout.
  * The stream runs on a real database and the app's in-process pub/sub.
  */
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
 
 describe('EventStream.stop', () => {
-  it('completes a subscriber that attaches while the stream is stopping', async () => {
+  it('completes a subscriber that attaches while the stream is stopping', async ({ database }) => {
     const logger = createLogger('silent');
     const pubsub = createAppPubSub(undefined, logger);
     const events = new EventStream(database.prisma, pubsub, logger, 60_000);

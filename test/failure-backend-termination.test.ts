@@ -1,22 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken } from '../src/auth/tokens.js';
-import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { graphql } from './generated/index.js';
+import { type AppProcess, startAppProcess } from './harness/app-process.js';
 import { createAgent, unique } from './harness/factories.js';
 import { expectData } from './harness/graphql.js';
-import {
-  hasPostgresBinaries,
-  type PostgresInstance,
-  pause,
-  type ServerProcess,
-  startPostgres,
-  startServerProcess,
-} from './harness/services.js';
+import { hasPostgresBinaries, type PostgresInstance, pause, startPostgres } from './harness/services.js';
 import { globalId, uuidOf } from './harness/workflow.js';
 
 /**
@@ -26,8 +17,6 @@ import { globalId, uuidOf } from './harness/workflow.js';
  * server serves again by itself, and what it acknowledged is stored exactly once. The server
  * runs as a real child process, so an unhandled error event would really end it.
  */
-const JWT_SECRET = randomBytes(32).toString('hex');
-const auth = loadConfig({ NODE_ENV: 'test', JWT_SECRET }).auth;
 const WRITERS = 12;
 const READERS = 3;
 const SESSIONS = 4;
@@ -78,26 +67,20 @@ async function post<T, V>(url: string, document: TypedDocumentNode<T, V>, variab
 
 describe.skipIf(!hasPostgresBinaries)('PostgreSQL backends terminated under write load', () => {
   let postgres: PostgresInstance;
-  let server: ServerProcess;
+  let server: AppProcess;
   let tokens: { service: string; agent: string };
   const sessions: string[] = [];
 
   beforeAll(async () => {
     postgres = await startPostgres();
     const databaseUrl = await postgres.createDatabase('app');
-    server = await startServerProcess('server', {
-      DATABASE_URL: databaseUrl,
-      JWT_SECRET,
-      SHUTDOWN_TIMEOUT_MS: '3000',
-      RATE_LIMIT_PER_MINUTE: '0',
-      SERVICE_RATE_LIMIT_PER_MINUTE: '0',
-    });
+    server = await startAppProcess('server', databaseUrl, { SHUTDOWN_TIMEOUT_MS: '3000' });
     const seeding = openDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 2 });
     const agent = await createAgent(seeding.prisma);
     await seeding.close();
     tokens = {
-      service: await signToken(auth, { subject: 'service:termination-test', service: true }),
-      agent: await signToken(auth, { subject: agent.authSubject }),
+      service: await server.serviceToken('service:termination-test'),
+      agent: await server.tokenFor(agent.authSubject),
     };
     for (let index = 0; index < SESSIONS; index++) {
       const input = { agentId: globalId('Agent', agent.id), subject: unique('Terminated ') };
@@ -108,7 +91,7 @@ describe.skipIf(!hasPostgresBinaries)('PostgreSQL backends terminated under writ
   });
 
   afterAll(async () => {
-    if (server?.alive()) await server.stop().catch(() => server.child.kill('SIGKILL'));
+    await server?.end();
     await postgres?.destroy();
   });
 

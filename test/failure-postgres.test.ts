@@ -1,23 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken } from '../src/auth/tokens.js';
-import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { encodeEventCursor } from '../src/modules/activity/event-cursor.js';
 import { graphql } from './generated/index.js';
+import { type AppProcess, startAppProcess } from './harness/app-process.js';
 import { createAgent, unique } from './harness/factories.js';
 import { expectData } from './harness/graphql.js';
-import {
-  hasPostgresBinaries,
-  type PostgresInstance,
-  pause,
-  type ServerProcess,
-  startPostgres,
-  startServerProcess,
-} from './harness/services.js';
+import { hasPostgresBinaries, type PostgresInstance, pause, startPostgres } from './harness/services.js';
 import { connectWs, subscribeWs } from './harness/subscriptions.js';
 import { globalId, uuidOf } from './harness/workflow.js';
 
@@ -27,8 +18,6 @@ import { globalId, uuidOf } from './harness/workflow.js';
  * server must answer fast meanwhile (DATABASE_UNAVAILABLE, 503), recover on its own, and
  * neither lose nor double an acknowledged write. The cluster is the test's own (DESIGN §8).
  */
-const JWT_SECRET = randomBytes(32).toString('hex');
-const auth = loadConfig({ NODE_ENV: 'test', JWT_SECRET }).auth;
 const CONNECT_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 3_000;
 const OUTAGE_MS = 3_000;
@@ -218,7 +207,7 @@ const p50 = (values: number[]) =>
 
 describe.skipIf(!hasPostgresBinaries)('PostgreSQL goes away under load and comes back', () => {
   let postgres: PostgresInstance;
-  let server: ServerProcess;
+  let server: AppProcess;
   let databaseUrl: string;
   let tokens: { service: string; agent: string };
   const sessions: string[] = [];
@@ -230,22 +219,18 @@ describe.skipIf(!hasPostgresBinaries)('PostgreSQL goes away under load and comes
   beforeAll(async () => {
     postgres = await startPostgres();
     databaseUrl = await postgres.createDatabase('app');
-    server = await startServerProcess('server', {
-      DATABASE_URL: databaseUrl,
-      JWT_SECRET,
+    server = await startAppProcess('server', databaseUrl, {
       DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       SHUTDOWN_TIMEOUT_MS: '3000',
-      RATE_LIMIT_PER_MINUTE: '0',
-      SERVICE_RATE_LIMIT_PER_MINUTE: '0',
     });
     // The server migrated the database on start; seed an agent, then two sessions through the API.
     const seeding = openDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 2 });
     const agent = await createAgent(seeding.prisma);
     await seeding.close();
     tokens = {
-      service: await signToken(auth, { subject: 'service:failure-test', service: true }),
-      agent: await signToken(auth, { subject: agent.authSubject }),
+      service: await server.serviceToken('service:failure-test'),
+      agent: await server.tokenFor(agent.authSubject),
     };
     for (let index = 0; index < 2; index++) {
       const input = { agentId: globalId('Agent', agent.id), subject: unique('Outage ') };
@@ -271,7 +256,7 @@ describe.skipIf(!hasPostgresBinaries)('PostgreSQL goes away under load and comes
 
   afterAll(async () => {
     await dashboard?.client.dispose();
-    if (server?.alive()) await server.stop().catch(() => server.child.kill('SIGKILL'));
+    await server?.end();
     await postgres?.destroy();
   });
 

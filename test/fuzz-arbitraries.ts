@@ -19,10 +19,33 @@ export const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).to
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 export const REF_KINDS = [
-  'session', 'foreignSession', 'quote', 'foreignQuote', 'client', 'foreignClient', 'conversation', 'foreignConversation',
-  'agent', 'otherAgent', 'adminAgent', 'proposal', 'message', 'request', 'leg', 'operator', 'event',
-  'tripId', 'foreignTripId', 'quoteKey', 'messageKey', 'companyId', 'version',
-  'sessionCursor', 'eventCursor', 'quoteCursor', 'messageCursor',
+  'session',
+  'foreignSession',
+  'quote',
+  'foreignQuote',
+  'client',
+  'foreignClient',
+  'conversation',
+  'foreignConversation',
+  'agent',
+  'otherAgent',
+  'adminAgent',
+  'proposal',
+  'message',
+  'request',
+  'leg',
+  'operator',
+  'event',
+  'tripId',
+  'foreignTripId',
+  'quoteKey',
+  'messageKey',
+  'companyId',
+  'version',
+  'sessionCursor',
+  'eventCursor',
+  'quoteCursor',
+  'messageCursor',
 ] as const;
 export type RefKind = (typeof REF_KINDS)[number];
 export type Ref = { $ref: RefKind; pick: number };
@@ -34,10 +57,23 @@ const ref = (kind: RefKind): fc.Arbitrary<Ref> => fc.nat({ max: 999 }).map((pick
 
 const NIL = '00000000-0000-4000-8000-000000000000';
 const FALLBACK: Partial<Record<RefKind, unknown>> = {
-  session: gid('ChatSession', NIL), foreignSession: gid('ChatSession', NIL), quote: gid('Quote', NIL), foreignQuote: gid('Quote', NIL),
-  client: gid('Client', NIL), foreignClient: gid('Client', NIL), conversation: gid('Conversation', NIL), foreignConversation: gid('Conversation', NIL),
-  agent: gid('Agent', NIL), otherAgent: gid('Agent', NIL), adminAgent: gid('Agent', NIL), proposal: gid('Proposal', NIL),
-  message: gid('Message', NIL), request: gid('TripRequest', NIL), leg: gid('TripLeg', NIL), operator: gid('Operator', NIL), event: gid('SessionEvent', '1'),
+  session: gid('ChatSession', NIL),
+  foreignSession: gid('ChatSession', NIL),
+  quote: gid('Quote', NIL),
+  foreignQuote: gid('Quote', NIL),
+  client: gid('Client', NIL),
+  foreignClient: gid('Client', NIL),
+  conversation: gid('Conversation', NIL),
+  foreignConversation: gid('Conversation', NIL),
+  agent: gid('Agent', NIL),
+  otherAgent: gid('Agent', NIL),
+  adminAgent: gid('Agent', NIL),
+  proposal: gid('Proposal', NIL),
+  message: gid('Message', NIL),
+  request: gid('TripRequest', NIL),
+  leg: gid('TripLeg', NIL),
+  operator: gid('Operator', NIL),
+  event: gid('SessionEvent', '1'),
   version: 1,
 };
 
@@ -67,9 +103,41 @@ const define = (target: object, key: string, value: unknown) =>
 const long = (length: number, unit = 'x') => unit.repeat(length);
 
 const LENGTHS = ['', ' ', 'a', long(255), long(256), long(10_000), long(100_000), long(300, ' ')];
-const CONTROL = ['\u0000', 'a\u0000b', '\uD800', 'x\uDFFF', '\uDBFF\uDFFF', '\uFEFF', '\u2028\u2029', '\t\n\r', '\u001B[31m'];
-const UNICODE = ['😀', long(256, '😀'), '👩‍👩‍👧‍👦', 'مرحبا بالعالم', '\u202Egnp.exe', 'e\u0301\u0302\u0303', 'Z\u0351\u0352a\u0300\u0301\u0302', 'ǅ ß ﬃ İ'];
-const INJECTION = ["'; DROP TABLE chat_sessions; --", "' OR '1'='1", '%_%', '\\', '"', '${jndi:ldap://x}', '<script>alert(1)</script>', 'null', 'NaN', '__proto__', '{{7*7}}'];
+const CONTROL = [
+  '\u0000',
+  'a\u0000b',
+  '\uD800',
+  'x\uDFFF',
+  '\uDBFF\uDFFF',
+  '\uFEFF',
+  '\u2028\u2029',
+  '\t\n\r',
+  '\u001B[31m',
+];
+const UNICODE = [
+  '😀',
+  long(256, '😀'),
+  '👩‍👩‍👧‍👦',
+  'مرحبا بالعالم',
+  '\u202Egnp.exe',
+  'e\u0301\u0302\u0303',
+  'Z\u0351\u0352a\u0300\u0301\u0302',
+  'ǅ ß ﬃ İ',
+];
+const INJECTION = [
+  "'; DROP TABLE chat_sessions; --",
+  "' OR '1'='1",
+  '%_%',
+  '\\',
+  '"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text of a Log4Shell probe
+  '${jndi:ldap://x}',
+  '<script>alert(1)</script>',
+  'null',
+  'NaN',
+  '__proto__',
+  '{{7*7}}',
+];
 
 const wrongType = fc.constantFrom<unknown>(0, -1, 1.5, true, false, {}, [], ['a'], { a: 1 });
 
@@ -87,7 +155,23 @@ export const nastyInt: fc.Arbitrary<unknown> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.constantFrom<unknown>(
-      0, -1, 101, 1001, 3651, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53, -(2 ** 53), 2 ** 53 + 2, 1.5, -0.5, 1e308, -1e308, Number.MIN_VALUE,
+      0,
+      -1,
+      101,
+      1001,
+      3651,
+      2 ** 31 - 1,
+      2 ** 31,
+      -(2 ** 31),
+      -(2 ** 31) - 1,
+      2 ** 53,
+      -(2 ** 53),
+      2 ** 53 + 2,
+      1.5,
+      -0.5,
+      1e308,
+      -1e308,
+      Number.MIN_VALUE,
     ),
   },
   { weight: 1, arbitrary: fc.integer() },
@@ -96,9 +180,34 @@ export const nastyInt: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 const NASTY_DECIMALS = [
-  '-1', '-0', '-0.01', '0.001', '1e5', '1E-2', 'NaN', 'Infinity', '-Infinity', '', ' ', ' 12.50 ', '1,000.00', '١٢٣', '0x10',
-  '1.', '.5', '100.01', '101', '999', '10000000000', '99999999999.99', '000000000000001.5', '123456789012345.123456789012345',
-  '1234567890123456', long(40, '9'), '1\u0000', '12\n',
+  '-1',
+  '-0',
+  '-0.01',
+  '0.001',
+  '1e5',
+  '1E-2',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '',
+  ' ',
+  ' 12.50 ',
+  '1,000.00',
+  '١٢٣',
+  '0x10',
+  '1.',
+  '.5',
+  '100.01',
+  '101',
+  '999',
+  '10000000000',
+  '99999999999.99',
+  '000000000000001.5',
+  '123456789012345.123456789012345',
+  '1234567890123456',
+  long(40, '9'),
+  '1\u0000',
+  '12\n',
 ];
 export const nastyDecimal: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom<unknown>(...NASTY_DECIMALS) },
@@ -110,23 +219,53 @@ export const nastyDecimal: fc.Arbitrary<unknown> = fc.oneof(
 
 const money = fc.oneof(
   fc.constantFrom('0', '0.00', '98500.00', '9999999999.99', '0.01', ' 1500 '),
-  fc.tuple(fc.integer({ min: 0, max: 9_999_999_999 }), fc.integer({ min: 0, max: 99 })).map(([whole, cents]) => `${whole}.${String(cents).padStart(2, '0')}`),
+  fc
+    .tuple(fc.integer({ min: 0, max: 9_999_999_999 }), fc.integer({ min: 0, max: 99 }))
+    .map(([whole, cents]) => `${whole}.${String(cents).padStart(2, '0')}`),
 );
 const percent = fc.oneof(
   fc.constantFrom('0', '8.50', '100', '100.00', '0.01', '99.99'),
-  fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 })).map(([whole, cents]) => `${whole}.${cents}`),
+  fc
+    .tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }))
+    .map(([whole, cents]) => `${whole}.${cents}`),
 );
 
-const VALID_DATES = ['2026-12-10T14:00:00Z', '2026-12-17T10:00:00.123456789Z', '2027-01-01T00:00:00+14:00', '2027-06-01T12:00-12:00'];
+const VALID_DATES = [
+  '2026-12-10T14:00:00Z',
+  '2026-12-17T10:00:00.123456789Z',
+  '2027-01-01T00:00:00+14:00',
+  '2027-06-01T12:00-12:00',
+];
 const EXTREME_DATES = [
-  '1970-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '1000-01-01T00:00Z',
-  '9999-12-31T23:59:59Z', '9999-12-31T23:59:59.999999999-23:59', '2038-01-19T03:14:08Z',
+  '1970-01-01T00:00:00Z',
+  '0000-01-01T00:00:00Z',
+  '0001-01-01T00:00:00Z',
+  '0001-01-01T00:00:00+01:00',
+  '1000-01-01T00:00Z',
+  '9999-12-31T23:59:59Z',
+  '9999-12-31T23:59:59.999999999-23:59',
+  '2038-01-19T03:14:08Z',
 ];
 const MALFORMED_DATES = [
-  '2026-13-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-12-10T25:00:00Z', '2026-12-10T14:00:00', '2026-12-10', 'yesterday', '',
-  'NaN', '+275760-09-13T00:00:00Z', '-000001-01-01T00:00:00Z', '2026-12-10T14:00:00+99:99', '2026-12-10T14:00:00Z\u0000',
+  '2026-13-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '2026-12-10T25:00:00Z',
+  '2026-12-10T14:00:00',
+  '2026-12-10',
+  'yesterday',
+  '',
+  'NaN',
+  '+275760-09-13T00:00:00Z',
+  '-000001-01-01T00:00:00Z',
+  '2026-12-10T14:00:00+99:99',
+  '2026-12-10T14:00:00Z\u0000',
   // Impossible on the calendar, though `new Date()` would roll them over.
-  '2026-02-29T10:00:00Z', '2026-04-31T10:00:00Z', '2026-12-10T24:00:00Z', '2026-12-10T10:60:00Z', '2026-12-10T10:00:60Z', '2026-12-10T10:00:00+24:00',
+  '2026-02-29T10:00:00Z',
+  '2026-04-31T10:00:00Z',
+  '2026-12-10T24:00:00Z',
+  '2026-12-10T10:60:00Z',
+  '2026-12-10T10:00:60Z',
+  '2026-12-10T10:00:00+24:00',
 ];
 const dateValid = fc.constantFrom(...VALID_DATES);
 export const nastyDate: fc.Arbitrary<unknown> = fc.oneof(
@@ -143,18 +282,38 @@ export const nastyDate: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Nesting `depth` objects (or arrays) deep around `leaf`. */
 const nested = (depth: number, leaf: string, array = false) =>
-  JSON.parse(array ? `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`) as unknown;
+  JSON.parse(
+    array ? `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`,
+  ) as unknown;
 const nastyJson = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom<unknown>(
-      { note: '\u0000' }, { '\u0000': 1 }, { note: '\uD800' }, { big: long(100_000) }, { big: long(16_384) }, { n: 1e308 }, { n: -0 },
-      nested(9, '1'), { list: Array.from({ length: 5_000 }, (_, index) => index) },
-      JSON.parse('{"__proto__":{"isAdmin":true}}'), [1, 2], 'text', 42, true,
+      { note: '\u0000' },
+      { '\u0000': 1 },
+      { note: '\uD800' },
+      { big: long(100_000) },
+      { big: long(16_384) },
+      { n: 1e308 },
+      { n: -0 },
+      nested(9, '1'),
+      { list: Array.from({ length: 5_000 }, (_, index) => index) },
+      JSON.parse('{"__proto__":{"isAdmin":true}}'),
+      [1, 2],
+      'text',
+      42,
+      true,
     ),
   },
   // Deep nesting, with and without unstorable text at the bottom.
-  { weight: 2, arbitrary: fc.constantFrom(10, 63, 64, 65, 100, 300).chain((depth) => fc.constantFrom(nested(depth, '1'), nested(depth, '"\\u0000"'), nested(depth, '"\\uD800"', true))) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom(10, 63, 64, 65, 100, 300)
+      .chain((depth) =>
+        fc.constantFrom(nested(depth, '1'), nested(depth, '"\\u0000"'), nested(depth, '"\\uD800"', true)),
+      ),
+  },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
 );
 
@@ -166,14 +325,21 @@ const spec = (valid: fc.Arbitrary<unknown>, nasty: fc.Arbitrary<unknown>): Spec 
 
 /** An optional field is validly absent, explicitly null, or set. */
 const optional = ({ valid, nasty }: Spec): Spec => ({
-  valid: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 4, arbitrary: valid }),
+  valid: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 4, arbitrary: valid },
+  ),
   nasty,
 });
 
 /** Free text up to `max` characters: valid up to and at the limit; one past it is hostile. */
 const text = (max: number) =>
   spec(
-    fc.oneof({ weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 40 }).filter((value) => value.trim() !== '') }, { weight: 1, arbitrary: fc.constant(long(max)) }),
+    fc.oneof(
+      { weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 40 }).filter((value) => value.trim() !== '') },
+      { weight: 1, arbitrary: fc.constant(long(max)) },
+    ),
     fc.oneof({ weight: 1, arbitrary: fc.constant(long(max + 1)) }, { weight: 5, arbitrary: nastyString }),
   );
 
@@ -183,11 +349,20 @@ const externalIdValid = (prefix: string) =>
     { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,20}$/) },
     { weight: 1, arbitrary: fc.constant(long(100, 'a')) },
   );
-const externalIdNasty = fc.oneof(fc.constantFrom<unknown>(long(101, 'a'), '-leading-dash', 'has space', 'ünïcode', 'a\u0000b', 'a/b'), nastyString);
+const externalIdNasty = fc.oneof(
+  fc.constantFrom<unknown>(long(101, 'a'), '-leading-dash', 'has space', 'ünïcode', 'a\u0000b', 'a/b'),
+  nastyString,
+);
 const externalId = (valid: fc.Arbitrary<unknown>) => spec(valid, externalIdNasty);
 
 const enumOf = (values: readonly string[], valid: fc.Arbitrary<unknown> = fc.constantFrom(...values)) =>
-  spec(valid, fc.oneof(fc.constantFrom<unknown>('', 'NOPE', values[0]?.toLowerCase(), ` ${values[0]}`, 1, null, [values[0]], {}), nastyString));
+  spec(
+    valid,
+    fc.oneof(
+      fc.constantFrom<unknown>('', 'NOPE', values[0]?.toLowerCase(), ` ${values[0]}`, 1, null, [values[0]], {}),
+      nastyString,
+    ),
+  );
 const int = (min: number, max: number) => spec(fc.oneof(fc.integer({ min, max }), fc.constantFrom(min, max)), nastyInt);
 
 /** expectedVersion: mostly absent, else the session's current version (when the context knows it) or any small int. */
@@ -203,18 +378,55 @@ const version: Spec = {
 
 // ---------------------------------------------------------------- global ids and cursors
 
-const TYPES = ['ChatSession', 'Quote', 'Client', 'Conversation', 'Agent', 'Proposal', 'Message', 'TripRequest', 'TripLeg', 'Operator', 'SessionEvent'];
+const TYPES = [
+  'ChatSession',
+  'Quote',
+  'Client',
+  'Conversation',
+  'Agent',
+  'Proposal',
+  'Message',
+  'TripRequest',
+  'TripLeg',
+  'Operator',
+  'SessionEvent',
+];
 
 function junkGlobalId(type: string): fc.Arbitrary<unknown> {
   return fc.oneof(
     {
       weight: 4,
       arbitrary: fc.constantFrom<unknown>(
-        gid(type, 'not-a-uuid'), gid(type, ''), gid(type, '1'), gid(type, '-1'), gid(type, '9999999999999999999'), gid(type, '9223372036854775808'),
-        gid(type, `${NIL}:extra`), gid(type, ` ${NIL}`), gid(type, NIL.toUpperCase()), gid(type, `{${NIL}}`), gid(type, NIL.replaceAll('-', '')),
-        gid(type, "'; DROP TABLE chat_sessions; --"), gid(type, '\u0000'), gid(type, '😀'), gid(type, long(10_000)),
-        b64(type), gid('NoSuchType', NIL), gid('', NIL), gid(type.toLowerCase(), NIL), NIL, '!!!', '', '====', 'Q2hhdFNlc3Npb246', long(10_000, 'A'),
-        123, 0, true, {}, [],
+        gid(type, 'not-a-uuid'),
+        gid(type, ''),
+        gid(type, '1'),
+        gid(type, '-1'),
+        gid(type, '9999999999999999999'),
+        gid(type, '9223372036854775808'),
+        gid(type, `${NIL}:extra`),
+        gid(type, ` ${NIL}`),
+        gid(type, NIL.toUpperCase()),
+        gid(type, `{${NIL}}`),
+        gid(type, NIL.replaceAll('-', '')),
+        gid(type, "'; DROP TABLE chat_sessions; --"),
+        gid(type, '\u0000'),
+        gid(type, '😀'),
+        gid(type, long(10_000)),
+        b64(type),
+        gid('NoSuchType', NIL),
+        gid('', NIL),
+        gid(type.toLowerCase(), NIL),
+        NIL,
+        '!!!',
+        '',
+        '====',
+        'Q2hhdFNlc3Npb246',
+        long(10_000, 'A'),
+        123,
+        0,
+        true,
+        {},
+        [],
       ),
     },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }).map((id) => gid(type, id)) },
@@ -237,15 +449,45 @@ function globalId(type: string, own: RefKind, foreign: RefKind, wrong: RefKind):
 const sessionId = globalId('ChatSession', 'session', 'foreignSession', 'quote');
 const quoteId = globalId('Quote', 'quote', 'foreignQuote', 'session');
 
-const NODE_REFS: RefKind[] = ['session', 'foreignSession', 'quote', 'foreignQuote', 'client', 'foreignClient', 'conversation', 'foreignConversation',
-  'agent', 'otherAgent', 'adminAgent', 'proposal', 'message', 'request', 'leg', 'operator', 'event'];
+const NODE_REFS: RefKind[] = [
+  'session',
+  'foreignSession',
+  'quote',
+  'foreignQuote',
+  'client',
+  'foreignClient',
+  'conversation',
+  'foreignConversation',
+  'agent',
+  'otherAgent',
+  'adminAgent',
+  'proposal',
+  'message',
+  'request',
+  'leg',
+  'operator',
+  'event',
+];
 const nodeId = spec(
   fc.constantFrom(...NODE_REFS).chain(ref),
   fc.oneof(
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...TYPES), fc.uuid()).map(([type, uuid]) => gid(type, uuid)) },
     { weight: 4, arbitrary: fc.constantFrom(...TYPES, 'NoSuchType').chain(junkGlobalId) },
     // Session events are numbered: the edges of a bigint.
-    { weight: 2, arbitrary: fc.constantFrom('0', '-1', '9223372036854775807', '9223372036854775808', '9999999999999999999', '00000000000000000001', '1e3').map((id) => gid('SessionEvent', id)) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(
+          '0',
+          '-1',
+          '9223372036854775807',
+          '9223372036854775808',
+          '9999999999999999999',
+          '00000000000000000001',
+          '1e3',
+        )
+        .map((id) => gid('SessionEvent', id)),
+    },
   ),
 );
 
@@ -257,11 +499,38 @@ function cursor(own: RefKind): Spec {
       {
         weight: 3,
         arbitrary: fc.constantFrom<unknown>(
-          'garbage', '', chunk('S:not-a-uuid'), chunk('S:'), chunk(`S:${NIL}`), chunk('S:\u0000'), chunk("S:'; DROP TABLE x; --"),
-          chunk('N:1'), chunk('N:NaN'), chunk('N:1e400'), chunk('I:1'), chunk('I:-1'), chunk('I:99999999999999999999'), chunk('I:abc'),
-          chunk('D:0'), chunk('D:notadate'), chunk('D:99999999999999999'), chunk('O:{}'), chunk('O:true'), chunk('Z:'), chunk('M:1.5'),
-          chunk('T:[]'), chunk('T:["S:a","N:1"]'), chunk('X:1'), 'GPC:S:abc', b64(NIL), Buffer.from('evt:1').toString('base64url'),
-          long(10_000, 'A'), 1, true, {}, [],
+          'garbage',
+          '',
+          chunk('S:not-a-uuid'),
+          chunk('S:'),
+          chunk(`S:${NIL}`),
+          chunk('S:\u0000'),
+          chunk("S:'; DROP TABLE x; --"),
+          chunk('N:1'),
+          chunk('N:NaN'),
+          chunk('N:1e400'),
+          chunk('I:1'),
+          chunk('I:-1'),
+          chunk('I:99999999999999999999'),
+          chunk('I:abc'),
+          chunk('D:0'),
+          chunk('D:notadate'),
+          chunk('D:99999999999999999'),
+          chunk('O:{}'),
+          chunk('O:true'),
+          chunk('Z:'),
+          chunk('M:1.5'),
+          chunk('T:[]'),
+          chunk('T:["S:a","N:1"]'),
+          chunk('X:1'),
+          'GPC:S:abc',
+          b64(NIL),
+          Buffer.from('evt:1').toString('base64url'),
+          long(10_000, 'A'),
+          1,
+          true,
+          {},
+          [],
         ),
       },
       { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }).map((payload) => chunk(`S:${payload}`)) },
@@ -272,7 +541,9 @@ function cursor(own: RefKind): Spec {
 
 // ---------------------------------------------------------------- objects
 
-const POLLUTION = JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}') as object;
+const POLLUTION = JSON.parse(
+  '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}',
+) as object;
 const mapSpecs = (fields: Record<string, Spec>, pick: (field: Spec) => fc.Arbitrary<unknown>) =>
   fc.record(Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, pick(field)])));
 
@@ -280,9 +551,14 @@ const mapSpecs = (fields: Record<string, Spec>, pick: (field: Spec) => fc.Arbitr
  * An object of fields: valid, with one or two spoiled (less often the more `weight`),
  * sometimes with required fields dropped or unknown fields added.
  */
-function object(fields: Record<string, Spec>, required: string[], weight: number): fc.Arbitrary<Record<string, unknown>> {
+function object(
+  fields: Record<string, Spec>,
+  required: string[],
+  weight: number,
+): fc.Arbitrary<Record<string, unknown>> {
   const keys = Object.keys(fields);
-  const spoil = (count: number) => fc.subarray(keys, { minLength: Math.min(count, keys.length), maxLength: Math.min(count, keys.length) });
+  const spoil = (count: number) =>
+    fc.subarray(keys, { minLength: Math.min(count, keys.length), maxLength: Math.min(count, keys.length) });
   return fc
     .record({
       valid: mapSpecs(fields, (field) => field.valid),
@@ -293,9 +569,15 @@ function object(fields: Record<string, Spec>, required: string[], weight: number
         { weight: 2, arbitrary: spoil(2) },
       ),
       dropped: required.length
-        ? fc.oneof({ weight: 8 * weight, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.subarray(required, { minLength: 1 }) })
+        ? fc.oneof(
+            { weight: 8 * weight, arbitrary: fc.constant<string[]>([]) },
+            { weight: 1, arbitrary: fc.subarray(required, { minLength: 1 }) },
+          )
         : fc.constant<string[]>([]),
-      extra: fc.oneof({ weight: 16 * weight, arbitrary: fc.constant<object>({}) }, { weight: 1, arbitrary: fc.constantFrom<object>({ bogusField: 1 }, POLLUTION) }),
+      extra: fc.oneof(
+        { weight: 16 * weight, arbitrary: fc.constant<object>({}) },
+        { weight: 1, arbitrary: fc.constantFrom<object>({ bogusField: 1 }, POLLUTION) },
+      ),
     })
     .map(({ valid, nasty, spoiled, dropped, extra }) => {
       const result: Record<string, unknown> = {};
@@ -312,7 +594,10 @@ function object(fields: Record<string, Spec>, required: string[], weight: number
 const input = (fields: Record<string, Spec>, required: string[], weight: number): fc.Arbitrary<unknown> =>
   fc.oneof(
     { weight: 24 * weight, arbitrary: object(fields, required, weight) },
-    { weight: 1, arbitrary: fc.oneof(fc.constantFrom<unknown>(null, 'input', 42, [], [{}], true), fc.jsonValue({ maxDepth: 2 })) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(fc.constantFrom<unknown>(null, 'input', 42, [], [{}], true), fc.jsonValue({ maxDepth: 2 })),
+    },
   );
 
 // ---------------------------------------------------------------- trips
@@ -320,25 +605,55 @@ const input = (fields: Record<string, Spec>, required: string[], weight: number)
 const AIRPORTS = ['KTEB', 'LFPB', 'EGLL', 'KJFK', 'LSGG', 'OMDB'];
 const leg = (from: string, to: string, at: string) => ({ departureAirport: from, arrivalAirport: to, departureAt: at });
 const dayAt = (day: number) => new Date(Date.UTC(2026, 11, 1 + day, 9)).toISOString();
-const legsOf = (count: number) => Array.from({ length: count }, (_, index) => leg(AIRPORTS[index % 6] as string, AIRPORTS[(index + 1) % 6] as string, dayAt(index)));
+const legsOf = (count: number) =>
+  Array.from({ length: count }, (_, index) =>
+    leg(AIRPORTS[index % 6] as string, AIRPORTS[(index + 1) % 6] as string, dayAt(index)),
+  );
 const TRIPS = [
   { tripType: 'ONE_WAY', legs: [leg('KTEB', 'LFPB', '2026-12-10T14:00:00Z')] },
-  { tripType: 'ROUND_TRIP', legs: [leg('KTEB', 'LFPB', '2026-12-10T14:00:00Z'), leg('LFPB', 'KTEB', '2026-12-17T10:00:00Z')] },
-  { tripType: 'MULTI_CITY', legs: [leg('KTEB', 'LFPB', dayAt(1)), leg('lfpb', ' egll ', dayAt(2)), leg('EGLL', 'OMDB', dayAt(3))] },
+  {
+    tripType: 'ROUND_TRIP',
+    legs: [leg('KTEB', 'LFPB', '2026-12-10T14:00:00Z'), leg('LFPB', 'KTEB', '2026-12-17T10:00:00Z')],
+  },
+  {
+    tripType: 'MULTI_CITY',
+    legs: [leg('KTEB', 'LFPB', dayAt(1)), leg('lfpb', ' egll ', dayAt(2)), leg('EGLL', 'OMDB', dayAt(3))],
+  },
   { tripType: 'MULTI_CITY', legs: legsOf(20) }, // at the limit
 ];
-const airportNasty = fc.oneof(fc.constantFrom<unknown>('KTE', 'KTEBB', 'K TE', 'ÄÖÜX', 'kteb\u0000', 'K\u0000EB', '😀😀', 'ßkt', 'kſan'), nastyString);
+const airportNasty = fc.oneof(
+  fc.constantFrom<unknown>('KTE', 'KTEBB', 'K TE', 'ÄÖÜX', 'kteb\u0000', 'K\u0000EB', '😀😀', 'ßkt', 'kſan'),
+  nastyString,
+);
 const legSpecs = (template: ReturnType<typeof leg>): Record<string, Spec> => ({
   departureAirport: spec(fc.constant(template.departureAirport), airportNasty),
   arrivalAirport: spec(fc.constant(template.arrivalAirport), airportNasty),
   departureAt: spec(fc.constant(template.departureAt), nastyDate),
 });
-const nastyLegs = fc.constantFrom<unknown>([], null, 'KTEB', [null], [{}], { departureAirport: 'KTEB' }, legsOf(21), legsOf(500));
+const nastyLegs = fc.constantFrom<unknown>(
+  [],
+  null,
+  'KTEB',
+  [null],
+  [{}],
+  { departureAirport: 'KTEB' },
+  legsOf(21),
+  legsOf(500),
+);
 const legs = (template: (typeof TRIPS)[number]) =>
   spec(
     fc.constant(template.legs),
     fc.oneof(
-      { weight: 3, arbitrary: fc.integer({ min: 0, max: template.legs.length - 1 }).chain((index) => fc.tuple(...template.legs.map((one, at) => (at === index ? object(legSpecs(one), [], 0) : fc.constant(one))))) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .integer({ min: 0, max: template.legs.length - 1 })
+          .chain((index) =>
+            fc.tuple(
+              ...template.legs.map((one, at) => (at === index ? object(legSpecs(one), [], 0) : fc.constant(one))),
+            ),
+          ),
+      },
       { weight: 1, arbitrary: nastyLegs },
     ),
   );
@@ -347,12 +662,27 @@ const legs = (template: (typeof TRIPS)[number]) =>
 
 /** Inputs per mutation. `weight` is how often an input stays entirely valid: 1 for fuzzing, high for workflow walks. */
 export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unknown>> {
-  const statusChange = input({ sessionId, expectedVersion: version, reason: optional(text(500)) }, ['sessionId'], weight);
-  const currency = optional(spec(fc.constantFrom('USD', 'EUR', 'gbp', ' chf '), fc.oneof(fc.constantFrom<unknown>('XXX', 'US', 'USDD', 'ZZZ', '€', '123'), nastyString)));
-  const operatorFields = { avinodeCompanyId: externalId(fc.oneof(ref('companyId'), externalIdValid('acomp-'))), name: text(200) };
+  const statusChange = input(
+    { sessionId, expectedVersion: version, reason: optional(text(500)) },
+    ['sessionId'],
+    weight,
+  );
+  const currency = optional(
+    spec(
+      fc.constantFrom('USD', 'EUR', 'gbp', ' chf '),
+      fc.oneof(fc.constantFrom<unknown>('XXX', 'US', 'USDD', 'ZZZ', '€', '123'), nastyString),
+    ),
+  );
+  const operatorFields = {
+    avinodeCompanyId: externalId(fc.oneof(ref('companyId'), externalIdValid('acomp-'))),
+    name: text(200),
+  };
   const operator = spec(
     mapSpecs(operatorFields, (field) => field.valid),
-    fc.oneof({ weight: 3, arbitrary: object(operatorFields, ['avinodeCompanyId', 'name'], 0) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(null, {}, 'Shared Jets', []) }),
+    fc.oneof(
+      { weight: 3, arbitrary: object(operatorFields, ['avinodeCompanyId', 'name'], 0) },
+      { weight: 1, arbitrary: fc.constantFrom<unknown>(null, {}, 'Shared Jets', []) },
+    ),
   );
   return {
     startSession: input(
@@ -360,7 +690,12 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
         conversationId: optional(globalId('Conversation', 'conversation', 'foreignConversation', 'session')),
         agentId: optional(globalId('Agent', 'agent', 'otherAgent', 'client')),
         subject: optional(text(300)),
-        metadata: optional(spec(fc.jsonValue({ maxDepth: 2 }).map((value) => ({ value })), nastyJson)),
+        metadata: optional(
+          spec(
+            fc.jsonValue({ maxDepth: 2 }).map((value) => ({ value })),
+            nastyJson,
+          ),
+        ),
       },
       [],
       weight,
@@ -371,7 +706,11 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
         senderType: enumOf(['AGENT', 'ASSISTANT', 'OPERATOR', 'SYSTEM']),
         senderName: optional(text(200)),
         content: text(20_000),
-        externalId: optional(externalId(fc.oneof({ weight: 6, arbitrary: externalIdValid('amsg-') }, { weight: 1, arbitrary: ref('messageKey') }))),
+        externalId: optional(
+          externalId(
+            fc.oneof({ weight: 6, arbitrary: externalIdValid('amsg-') }, { weight: 1, arbitrary: ref('messageKey') }),
+          ),
+        ),
         sentAt: optional(spec(dateValid, nastyDate)),
         expectedVersion: version,
       },
@@ -383,7 +722,10 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
         {
           sessionId,
           clientId: optional(globalId('Client', 'client', 'foreignClient', 'session')),
-          tripType: spec(fc.constant(template.tripType), fc.oneof(fc.constantFrom<unknown>('ONE_WAY', 'ROUND_TRIP', 'MULTI_CITY', 'one_way', ''), nastyString)),
+          tripType: spec(
+            fc.constant(template.tripType),
+            fc.oneof(fc.constantFrom<unknown>('ONE_WAY', 'ROUND_TRIP', 'MULTI_CITY', 'one_way', ''), nastyString),
+          ),
           passengers: int(1, 100),
           legs: legs(template),
           aircraftCategory: optional(text(100)),
@@ -399,7 +741,13 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
     linkAvinodeTrip: input(
       {
         sessionId,
-        avinodeTripId: externalId(fc.oneof({ weight: 6, arbitrary: ref('tripId') }, { weight: 1, arbitrary: ref('foreignTripId') }, { weight: 1, arbitrary: externalIdValid('atrip-') })),
+        avinodeTripId: externalId(
+          fc.oneof(
+            { weight: 6, arbitrary: ref('tripId') },
+            { weight: 1, arbitrary: ref('foreignTripId') },
+            { weight: 1, arbitrary: externalIdValid('atrip-') },
+          ),
+        ),
         avinodeRfpId: optional(externalId(externalIdValid('arfp-'))),
         avinodeRfqId: optional(externalId(externalIdValid('arfq-'))),
         expectedVersion: version,
@@ -422,7 +770,15 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
       .tuple(
         fc.oneof(
           { weight: 3 * weight, arbitrary: fc.record({ sessionId: sessionId.valid }) },
-          { weight, arbitrary: fc.record({ avinodeTripId: fc.oneof({ weight: 4, arbitrary: ref('tripId') }, { weight: 1, arbitrary: ref('foreignTripId') }) }) },
+          {
+            weight,
+            arbitrary: fc.record({
+              avinodeTripId: fc.oneof(
+                { weight: 4, arbitrary: ref('tripId') },
+                { weight: 1, arbitrary: ref('foreignTripId') },
+              ),
+            }),
+          },
           { weight: 1, arbitrary: fc.record({ sessionId: sessionId.nasty }) },
           { weight: 1, arbitrary: fc.record({ avinodeTripId: externalIdNasty }) },
           { weight: 1, arbitrary: fc.record({ sessionId: sessionId.valid, avinodeTripId: ref('tripId') }) },
@@ -430,7 +786,9 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
         ),
         input(
           {
-            avinodeQuoteId: externalId(fc.oneof({ weight: 6, arbitrary: externalIdValid('aquote-') }, { weight: 1, arbitrary: ref('quoteKey') })),
+            avinodeQuoteId: externalId(
+              fc.oneof({ weight: 6, arbitrary: externalIdValid('aquote-') }, { weight: 1, arbitrary: ref('quoteKey') }),
+            ),
             operator,
             aircraftType: text(100),
             tailNumber: optional(text(20)),
@@ -438,7 +796,15 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
             totalPrice: spec(money, nastyDecimal),
             currency,
             validUntil: optional(spec(dateValid, nastyDate)),
-            status: optional(enumOf(['RECEIVED', 'DECLINED', 'WITHDRAWN', 'EXPIRED'], fc.oneof({ weight: 4, arbitrary: fc.constant('RECEIVED') }, { weight: 1, arbitrary: fc.constantFrom('DECLINED', 'WITHDRAWN', 'EXPIRED') }))),
+            status: optional(
+              enumOf(
+                ['RECEIVED', 'DECLINED', 'WITHDRAWN', 'EXPIRED'],
+                fc.oneof(
+                  { weight: 4, arbitrary: fc.constant('RECEIVED') },
+                  { weight: 1, arbitrary: fc.constantFrom('DECLINED', 'WITHDRAWN', 'EXPIRED') },
+                ),
+              ),
+            ),
             declineReason: optional(text(1000)),
           },
           ['avinodeQuoteId', 'operator', 'aircraftType', 'totalPrice'],
@@ -453,7 +819,13 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
       }),
     selectPrimaryQuote: input({ sessionId, quoteId, expectedVersion: version }, ['sessionId', 'quoteId'], weight),
     generateProposal: input(
-      { sessionId, quoteId: optional(quoteId), marginPercent: spec(percent, nastyDecimal), title: optional(text(200)), expectedVersion: version },
+      {
+        sessionId,
+        quoteId: optional(quoteId),
+        marginPercent: spec(percent, nastyDecimal),
+        title: optional(text(200)),
+        expectedVersion: version,
+      },
       ['sessionId', 'marginPercent'],
       weight,
     ),
@@ -464,7 +836,15 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
           spec(
             fc.constantFrom('client@example.com', 'UPPER@EXAMPLE.COM', ' spaced@example.com '),
             fc.oneof(
-              fc.constantFrom<unknown>('not-an-email', 'a@b', '@', `${long(250, 'a')}@example.com`, `a@${long(300, 'b')}.com`, 'üñí@exämple.com', 'a\u0000@example.com'),
+              fc.constantFrom<unknown>(
+                'not-an-email',
+                'a@b',
+                '@',
+                `${long(250, 'a')}@example.com`,
+                `a@${long(300, 'b')}.com`,
+                'üñí@exämple.com',
+                'a\u0000@example.com',
+              ),
               nastyString,
             ),
           ),
@@ -485,9 +865,19 @@ export function mutationInputs(weight: number): Record<string, fc.Arbitrary<unkn
 // ---------------------------------------------------------------- query arguments
 
 const filterSpecs: Record<string, Spec> = {
-  status: spec(fc.subarray(['ACTIVE', 'PAUSED', 'COMPLETED', 'ARCHIVED']), fc.constantFrom<unknown>('ACTIVE', ['NOPE'], [null], 'active', 1)),
+  status: spec(
+    fc.subarray(['ACTIVE', 'PAUSED', 'COMPLETED', 'ARCHIVED']),
+    fc.constantFrom<unknown>('ACTIVE', ['NOPE'], [null], 'active', 1),
+  ),
   step: spec(
-    fc.subarray(['UNDERSTANDING_REQUEST', 'SEARCHING_AIRCRAFT', 'REQUESTING_QUOTES', 'ANALYZING_QUOTES', 'PROPOSAL_READY', 'PROPOSAL_SENT']),
+    fc.subarray([
+      'UNDERSTANDING_REQUEST',
+      'SEARCHING_AIRCRAFT',
+      'REQUESTING_QUOTES',
+      'ANALYZING_QUOTES',
+      'PROPOSAL_READY',
+      'PROPOSAL_SENT',
+    ]),
     fc.constantFrom<unknown>('PROPOSAL_SENT', ['NOPE'], {}),
   ),
   avinodeTripId: spec(ref('tripId'), nastyString),
@@ -495,15 +885,27 @@ const filterSpecs: Record<string, Spec> = {
   clientId: globalId('Client', 'client', 'foreignClient', 'session'),
   lastActivityAfter: spec(dateValid, nastyDate),
   lastActivityBefore: spec(dateValid, nastyDate),
-  search: spec(fc.constantFrom('trip', 'ACME', 'Acme Holdings'), fc.oneof(nastyString, fc.constantFrom<unknown>(long(201), long(450_000, '%_')))),
+  search: spec(
+    fc.constantFrom('trip', 'ACME', 'Acme Holdings'),
+    fc.oneof(nastyString, fc.constantFrom<unknown>(long(201), long(450_000, '%_'))),
+  ),
   agentId: globalId('Agent', 'agent', 'otherAgent', 'client'),
 };
 /** Filters set a few conditions each, now and then a hostile one. */
 const filter = optional(
   spec(
-    fc.subarray(Object.keys(filterSpecs), { maxLength: 3 }).chain((keys) => mapSpecs(Object.fromEntries(keys.map((key) => [key, filterSpecs[key] as Spec])), (field) => field.valid)),
+    fc
+      .subarray(Object.keys(filterSpecs), { maxLength: 3 })
+      .chain((keys) =>
+        mapSpecs(Object.fromEntries(keys.map((key) => [key, filterSpecs[key] as Spec])), (field) => field.valid),
+      ),
     fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom(...Object.keys(filterSpecs)).chain((key) => (filterSpecs[key] as Spec).nasty.map((value) => ({ [key]: value }))) },
+      {
+        weight: 6,
+        arbitrary: fc
+          .constantFrom(...Object.keys(filterSpecs))
+          .chain((key) => (filterSpecs[key] as Spec).nasty.map((value) => ({ [key]: value }))),
+      },
       { weight: 1, arbitrary: fc.constantFrom<unknown>('x', [], 1, { status: 'ACTIVE', bogus: 1 }) },
     ),
   ),
@@ -514,21 +916,56 @@ export const queryVariables = {
   session: object(
     {
       id: globalId('ChatSession', 'session', 'foreignSession', 'quote'),
-      ef: pageSize, ea: optional(cursor('eventCursor')), el: pageSize, eb: optional(cursor('eventCursor')),
-      qf: pageSize, qa: optional(cursor('quoteCursor')), ql: pageSize, qb: optional(cursor('quoteCursor')),
-      mf: pageSize, ma: optional(cursor('messageCursor')), ml: pageSize, mb: optional(cursor('messageCursor')),
+      ef: pageSize,
+      ea: optional(cursor('eventCursor')),
+      el: pageSize,
+      eb: optional(cursor('eventCursor')),
+      qf: pageSize,
+      qa: optional(cursor('quoteCursor')),
+      ql: pageSize,
+      qb: optional(cursor('quoteCursor')),
+      mf: pageSize,
+      ma: optional(cursor('messageCursor')),
+      ml: pageSize,
+      mb: optional(cursor('messageCursor')),
     },
     ['id'],
     1,
   ),
-  node: object({ id: spec(nodeId.valid, fc.oneof({ weight: 8, arbitrary: nodeId.nasty }, { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 1, [], {}) })) }, ['id'], 1),
+  node: object(
+    {
+      id: spec(
+        nodeId.valid,
+        fc.oneof(
+          { weight: 8, arbitrary: nodeId.nasty },
+          { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 1, [], {}) },
+        ),
+      ),
+    },
+    ['id'],
+    1,
+  ),
   nodes: object(
     {
       ids: spec(
         fc.array(nodeId.valid, { maxLength: 6 }),
         fc.oneof(
-          { weight: 6, arbitrary: fc.tuple(fc.array(nodeId.valid, { maxLength: 4 }), nodeId.nasty).map(([ids, bad]) => [...ids, bad]) },
-          { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 'x', [null], Array.from({ length: 150 }, () => gid('ChatSession', NIL)), Array.from({ length: 5000 }, () => gid('Quote', NIL))) },
+          {
+            weight: 6,
+            arbitrary: fc
+              .tuple(fc.array(nodeId.valid, { maxLength: 4 }), nodeId.nasty)
+              .map(([ids, bad]) => [...ids, bad]),
+          },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom<unknown>(
+              null,
+              'x',
+              [null],
+              Array.from({ length: 150 }, () => gid('ChatSession', NIL)),
+              Array.from({ length: 5000 }, () => gid('Quote', NIL)),
+            ),
+          },
         ),
       ),
     },
@@ -540,7 +977,14 @@ export const queryVariables = {
       filter,
       orderBy: optional(
         spec(
-          object({ field: enumOf(['LAST_ACTIVITY_AT', 'STARTED_AT', 'UPDATED_AT']), direction: optional(enumOf(['ASC', 'DESC'])) }, ['field'], 4),
+          object(
+            {
+              field: enumOf(['LAST_ACTIVITY_AT', 'STARTED_AT', 'UPDATED_AT']),
+              direction: optional(enumOf(['ASC', 'DESC'])),
+            },
+            ['field'],
+            4,
+          ),
           fc.constantFrom<unknown>({}, 'LAST_ACTIVITY_AT', [], { direction: 'ASC' }, { field: 'NOPE' }),
         ),
       ),
@@ -558,8 +1002,18 @@ export const queryVariables = {
 // ---------------------------------------------------------------- subscription arguments
 
 const EVENT_TYPES = [
-  'SESSION_STARTED', 'MESSAGE_RECORDED', 'TRIP_REQUEST_CAPTURED', 'AVINODE_TRIP_LINKED', 'RFQS_SENT', 'QUOTE_RECEIVED',
-  'QUOTE_UPDATED', 'PRIMARY_QUOTE_SELECTED', 'PROPOSAL_GENERATED', 'PROPOSAL_SENT', 'STEP_CHANGED', 'STATUS_CHANGED',
+  'SESSION_STARTED',
+  'MESSAGE_RECORDED',
+  'TRIP_REQUEST_CAPTURED',
+  'AVINODE_TRIP_LINKED',
+  'RFQS_SENT',
+  'QUOTE_RECEIVED',
+  'QUOTE_UPDATED',
+  'PRIMARY_QUOTE_SELECTED',
+  'PROPOSAL_GENERATED',
+  'PROPOSAL_SENT',
+  'STEP_CHANGED',
+  'STATUS_CHANGED',
 ];
 const activityFilterSpecs: Record<string, Spec> = {
   status: filterSpecs['status'] as Spec,
@@ -569,13 +1023,29 @@ const activityFilterSpecs: Record<string, Spec> = {
 };
 const activityFilter = optional(
   spec(
-    fc.subarray(Object.keys(activityFilterSpecs), { maxLength: 3 }).chain((keys) => mapSpecs(Object.fromEntries(keys.map((key) => [key, activityFilterSpecs[key] as Spec])), (field) => field.valid)),
-    fc.constantFrom(...Object.keys(activityFilterSpecs)).chain((key) => (activityFilterSpecs[key] as Spec).nasty.map((value) => ({ [key]: value }))),
+    fc
+      .subarray(Object.keys(activityFilterSpecs), { maxLength: 3 })
+      .chain((keys) =>
+        mapSpecs(
+          Object.fromEntries(keys.map((key) => [key, activityFilterSpecs[key] as Spec])),
+          (field) => field.valid,
+        ),
+      ),
+    fc
+      .constantFrom(...Object.keys(activityFilterSpecs))
+      .chain((key) => (activityFilterSpecs[key] as Spec).nasty.map((value) => ({ [key]: value }))),
   ),
 );
 
 export const subscriptionVariables = {
-  sessionEvents: object({ sessionId: globalId('ChatSession', 'session', 'foreignSession', 'quote'), after: optional(cursor('eventCursor')) }, ['sessionId'], 1),
+  sessionEvents: object(
+    {
+      sessionId: globalId('ChatSession', 'session', 'foreignSession', 'quote'),
+      after: optional(cursor('eventCursor')),
+    },
+    ['sessionId'],
+    1,
+  ),
   activityFeed: object({ filter: activityFilter, after: optional(cursor('eventCursor')) }, [], 1),
   sessionUpdated: object({ id: globalId('ChatSession', 'session', 'foreignSession', 'quote') }, ['id'], 1),
 };

@@ -2,10 +2,20 @@ import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/generated/prisma/client.js';
+import {
+  emptyRefs,
+  gid,
+  mutationInputs,
+  queryVariables,
+  type Refs,
+  resolve,
+  subscriptionVariables,
+  type TokenKind,
+  tokenKind,
+} from './fuzz-arbitraries.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
 import { startTestServer, type TestServer } from './harness/server.js';
-import { emptyRefs, gid, mutationInputs, queryVariables, type Refs, resolve, subscriptionVariables, type TokenKind, tokenKind } from './fuzz-arbitraries.js';
 
 /**
  * Property-based fuzzing of the whole API over real HTTP: generated variables for every
@@ -21,17 +31,41 @@ const RUNS = Number(process.env['FUZZ_RUNS'] ?? 80);
 const WALK_RUNS = Math.max(10, Math.round(RUNS * 0.8));
 
 const KNOWN_CODES = new Set([
-  'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'PAGE_SIZE_EXCEEDED', 'FORBIDDEN', 'NOT_FOUND', 'UNAUTHENTICATED',
-  'QUERY_TOO_COSTLY', 'QUERY_TOO_DEEP', 'TOO_MANY_ALIASES', 'TOO_MANY_DIRECTIVES', 'TOO_MANY_TOKENS', 'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_ONLY', 'RATE_LIMITED', 'BAD_REQUEST', 'REQUEST_ENTITY_TOO_LARGE', 'OPERATION_RESOLUTION_FAILURE',
+  'BAD_USER_INPUT',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'PAGE_SIZE_EXCEEDED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'UNAUTHENTICATED',
+  'QUERY_TOO_COSTLY',
+  'QUERY_TOO_DEEP',
+  'TOO_MANY_ALIASES',
+  'TOO_MANY_DIRECTIVES',
+  'TOO_MANY_TOKENS',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_ONLY',
+  'RATE_LIMITED',
+  'BAD_REQUEST',
+  'REQUEST_ENTITY_TOO_LARGE',
+  'OPERATION_RESOLUTION_FAILURE',
 ]);
 const DOMAIN_CODES = new Set(['NOT_FOUND', 'FORBIDDEN', 'VALIDATION_FAILED', 'INVALID_TRANSITION', 'STALE_VERSION']);
 const LEAKS: Array<[string, RegExp]> = [
-  ['SQL error text', /invalid input syntax|violates [\w ]*constraint|duplicate key value|syntax error at or near|out of range for type|value too long for type|unsupported Unicode escape|invalid byte sequence|field value out of range|SQLSTATE/i],
+  [
+    'SQL error text',
+    /invalid input syntax|violates [\w ]*constraint|duplicate key value|syntax error at or near|out of range for type|value too long for type|unsupported Unicode escape|invalid byte sequence|field value out of range|SQLSTATE/i,
+  ],
   ['PostgreSQL error', /\bERROR:\s|\b(22P02|22021|22P05|22008|23505|23503|23514|42601|42703)\b/],
   ['SQL statement', /\b(SELECT\s[\s\S]{1,200}?\sFROM|INSERT\s+INTO|UPDATE\s+"?\w+"?\s+SET|DELETE\s+FROM)\b/i],
-  ['table or column name', /\b(chat_sessions|session_events|iso_agents|request_legs|proposal_number_seq|iso_agent_id|conversation_id|last_activity_at)\b/],
-  ['Prisma internals', /Prisma\w*Error|Invalid `[^`]*` invocation|prisma\.\w+\.\w+\(|\bP[12]\d{3}\b|DriverAdapterError|@prisma\//],
+  [
+    'table or column name',
+    /\b(chat_sessions|session_events|iso_agents|request_legs|proposal_number_seq|iso_agent_id|conversation_id|last_activity_at)\b/,
+  ],
+  [
+    'Prisma internals',
+    /Prisma\w*Error|Invalid `[^`]*` invocation|prisma\.\w+\.\w+\(|\bP[12]\d{3}\b|DriverAdapterError|@prisma\//,
+  ],
   ['stack trace', /\n\s+at\s|\bat (async )?[\w$.<>]+ \(|file:\/\/|\/work\/|node_modules|\.[cm]?[jt]s:\d+:\d+/],
 ];
 
@@ -59,24 +93,56 @@ const mutation = (name: string, inputType: string, payload: string) =>
 const sessionPayload = (type: string) => `... on ${type} { session { ...S } }`;
 
 const MUTATIONS: Record<string, string> = {
-  startSession: mutation('startSession', 'StartSessionInput', '... on StartSessionPayload { created session { ...S } }'),
-  recordMessage: mutation('recordMessage', 'RecordMessageInput', '... on RecordMessagePayload { created recorded: message { id content senderName senderType externalId createdAt } session { ...S } }'),
-  captureTripRequest: mutation('captureTripRequest', 'CaptureTripRequestInput', '... on CaptureTripRequestPayload { request { id } session { ...S } }'),
-  linkAvinodeTrip: mutation('linkAvinodeTrip', 'LinkAvinodeTripInput', '... on LinkAvinodeTripPayload { changed session { ...S } }'),
+  startSession: mutation(
+    'startSession',
+    'StartSessionInput',
+    '... on StartSessionPayload { created session { ...S } }',
+  ),
+  recordMessage: mutation(
+    'recordMessage',
+    'RecordMessageInput',
+    '... on RecordMessagePayload { created recorded: message { id content senderName senderType externalId createdAt } session { ...S } }',
+  ),
+  captureTripRequest: mutation(
+    'captureTripRequest',
+    'CaptureTripRequestInput',
+    '... on CaptureTripRequestPayload { request { id } session { ...S } }',
+  ),
+  linkAvinodeTrip: mutation(
+    'linkAvinodeTrip',
+    'LinkAvinodeTripInput',
+    '... on LinkAvinodeTripPayload { changed session { ...S } }',
+  ),
   recordRfqsSent: mutation('recordRfqsSent', 'RecordRfqsSentInput', sessionPayload('RecordRfqsSentPayload')),
   receiveQuote: mutation(
     'receiveQuote',
     'ReceiveQuoteInput',
     '... on ReceiveQuotePayload { outcome quote { id avinodeQuoteId aircraftType tailNumber seats totalPrice currency status validUntil declineReason operator { id name avinodeCompanyId } } sessions { ...S } }',
   ),
-  selectPrimaryQuote: mutation('selectPrimaryQuote', 'SelectPrimaryQuoteInput', sessionPayload('SelectPrimaryQuotePayload')),
-  generateProposal: mutation('generateProposal', 'GenerateProposalInput', '... on GenerateProposalPayload { proposal { id number total } session { ...S } }'),
-  sendProposal: mutation('sendProposal', 'SendProposalInput', '... on SendProposalPayload { proposal { id status sentTo sentAt } session { ...S } }'),
+  selectPrimaryQuote: mutation(
+    'selectPrimaryQuote',
+    'SelectPrimaryQuoteInput',
+    sessionPayload('SelectPrimaryQuotePayload'),
+  ),
+  generateProposal: mutation(
+    'generateProposal',
+    'GenerateProposalInput',
+    '... on GenerateProposalPayload { proposal { id number total } session { ...S } }',
+  ),
+  sendProposal: mutation(
+    'sendProposal',
+    'SendProposalInput',
+    '... on SendProposalPayload { proposal { id status sentTo sentAt } session { ...S } }',
+  ),
   pauseSession: mutation('pauseSession', 'SessionChangeInput', sessionPayload('PauseSessionPayload')),
   resumeSession: mutation('resumeSession', 'SessionChangeInput', sessionPayload('ResumeSessionPayload')),
   completeSession: mutation('completeSession', 'SessionChangeInput', sessionPayload('CompleteSessionPayload')),
   archiveSession: mutation('archiveSession', 'SessionChangeInput', sessionPayload('ArchiveSessionPayload')),
-  archiveStaleSessions: mutation('archiveStaleSessions', 'ArchiveStaleSessionsInput', '... on ArchiveStaleSessionsPayload { archivedCount cutoff }'),
+  archiveStaleSessions: mutation(
+    'archiveStaleSessions',
+    'ArchiveStaleSessionsInput',
+    '... on ArchiveStaleSessionsPayload { archivedCount cutoff }',
+  ),
 };
 
 const NODE_FIELDS = `__typename id
@@ -112,8 +178,10 @@ let agent: Agent;
 let other: Agent;
 let admin: Agent;
 const SUBSCRIPTIONS: Record<keyof typeof subscriptionVariables, string> = {
-  sessionEvents: 'subscription ($sessionId: ID!, $after: String) { sessionEvents(sessionId: $sessionId, after: $after) { id cursor type session { id } } }',
-  activityFeed: 'subscription ($filter: ActivityFilter, $after: String) { activityFeed(filter: $filter, after: $after) { id cursor type } }',
+  sessionEvents:
+    'subscription ($sessionId: ID!, $after: String) { sessionEvents(sessionId: $sessionId, after: $after) { id cursor type session { id } } }',
+  activityFeed:
+    'subscription ($filter: ActivityFilter, $after: String) { activityFeed(filter: $filter, after: $after) { id cursor type } }',
   sessionUpdated: 'subscription ($id: ID!) { sessionUpdated(id: $id) { id version status } }',
 };
 
@@ -125,7 +193,11 @@ const codeProblems = new Map<string, { count: number; example: string }>();
 const serverErrors = new Map<string, string>();
 const writeStderr = process.stderr.write.bind(process.stderr);
 
-type Outcome = { status: number; body: { data?: Record<string, unknown> | null; errors?: unknown[] } | undefined; text: string };
+type Outcome = {
+  status: number;
+  body: { data?: Record<string, unknown> | null; errors?: unknown[] } | undefined;
+  text: string;
+};
 
 /**
  * POSTs a body on a fresh connection (no keep-alive reuse, so one request's transport
@@ -172,7 +244,11 @@ function post(body: unknown, token: string | undefined): Promise<Outcome> {
  * a valid subscription sends nothing until something happens, so after `quietMs` of
  * silence the stream is closed and counts as accepted (body undefined, HTTP 200).
  */
-function subscribeOnce(body: unknown, token: string | undefined, quietMs = 150): Promise<Outcome & { accepted: boolean }> {
+function subscribeOnce(
+  body: unknown,
+  token: string | undefined,
+  quietMs = 150,
+): Promise<Outcome & { accepted: boolean }> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve_, reject) => {
     const request = http.request(
@@ -225,7 +301,11 @@ function sentStrings(value: unknown): string[] {
     if (typeof inner === 'string') {
       const decoded = Buffer.from(inner, 'base64').toString('utf8');
       // Messages may quote a long value cut short.
-      found.add(inner).add(inner.slice(0, 100)).add(decoded).add(decoded.slice(decoded.indexOf(':') + 1));
+      found
+        .add(inner)
+        .add(inner.slice(0, 100))
+        .add(decoded)
+        .add(decoded.slice(decoded.indexOf(':') + 1));
     } else if (Array.isArray(inner)) inner.forEach(collect);
     else if (inner && typeof inner === 'object') Object.values(inner).forEach(collect);
   };
@@ -233,26 +313,37 @@ function sentStrings(value: unknown): string[] {
   return [...found].filter((text) => text.length >= 3).sort((a, b) => b.length - a.length);
 }
 
+/**
+ * A response object walked by field name: the operations are strings built at run time, so
+ * there is no generated type to give it.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: untyped JSON from operations written as strings
+type JsonObject = Record<string, any>;
+
 /** Error objects: the GraphQL errors, and typed domain errors inside data. */
-function errorObjects(body: NonNullable<Outcome['body']>): { graphql: Array<Record<string, any>>; domain: Array<Record<string, any>> } {
-  const domain: Array<Record<string, any>> = [];
+function errorObjects(body: NonNullable<Outcome['body']>): {
+  graphql: Array<JsonObject>;
+  domain: Array<JsonObject>;
+} {
+  const domain: Array<JsonObject> = [];
   const walk = (value: unknown) => {
     if (Array.isArray(value)) value.forEach(walk);
     else if (value && typeof value === 'object') {
       const typename = (value as { __typename?: unknown }).__typename;
-      if (typeof typename === 'string' && typename.endsWith('Error')) domain.push(value as Record<string, any>);
+      if (typeof typename === 'string' && typename.endsWith('Error')) domain.push(value as JsonObject);
       else Object.values(value).forEach(walk);
     }
   };
   walk(body.data);
-  return { graphql: (Array.isArray(body.errors) ? body.errors : []) as Array<Record<string, any>>, domain };
+  return { graphql: (Array.isArray(body.errors) ? body.errors : []) as Array<JsonObject>, domain };
 }
 
 function problemsOf(outcome: Outcome, request: unknown): string[] {
   const problems: string[] = [];
   if (outcome.status >= 500) problems.push(`HTTP ${outcome.status}`);
   const body = outcome.body;
-  if (!body || typeof body !== 'object') return [...problems, `the response is not a JSON object (HTTP ${outcome.status})`];
+  if (!body || typeof body !== 'object')
+    return [...problems, `the response is not a JSON object (HTTP ${outcome.status})`];
   const { graphql, domain } = errorObjects(body);
   if (body.data === undefined && graphql.length === 0) problems.push('neither data nor errors');
   for (const error of graphql) {
@@ -260,23 +351,31 @@ function problemsOf(outcome: Outcome, request: unknown): string[] {
     if (code === 'INTERNAL_SERVER_ERROR' || error?.['message'] === 'Unexpected error.') {
       problems.push(`masked internal error (${code}) at ${JSON.stringify(error['path'])}`);
     } else if (typeof code !== 'string' || !KNOWN_CODES.has(code)) {
-      const shape = `${code ?? 'no code'}: ${String(error?.['message']).replace(/ got invalid value[\s\S]*/, ' got invalid value …').replace(/"(?:[^"\\]|\\.)*"|\d+/g, '…').slice(0, 120)}`;
+      const shape = `${code ?? 'no code'}: ${String(error?.['message'])
+        .replace(/ got invalid value[\s\S]*/, ' got invalid value …')
+        .replace(/"(?:[^"\\]|\\.)*"|\d+/g, '…')
+        .slice(0, 120)}`;
       const seen = codeProblems.get(shape);
       const example = `${describeRequest(request)}\n    → HTTP ${outcome.status} ${abbreviate(error)}`;
-      codeProblems.set(shape, { count: (seen?.count ?? 0) + 1, example: seen && seen.example.length <= example.length ? seen.example : example });
+      codeProblems.set(shape, {
+        count: (seen?.count ?? 0) + 1,
+        example: seen && seen.example.length <= example.length ? seen.example : example,
+      });
     }
     for (const key of ['stacktrace', 'exception', 'stack']) {
       if (error?.['extensions'] && key in error['extensions']) problems.push(`error extensions carry \`${key}\``);
     }
   }
   for (const error of domain) {
-    if (!DOMAIN_CODES.has(error['code'])) problems.push(`domain error ${error['__typename']} with unknown code ${error['code']}`);
+    if (!DOMAIN_CODES.has(error['code']))
+      problems.push(`domain error ${error['__typename']} with unknown code ${error['code']}`);
   }
   const echoes = sentStrings(request);
   for (const error of [...graphql, ...domain]) {
     let text = JSON.stringify(error);
     for (const echo of echoes) text = text.replaceAll(JSON.stringify(echo).slice(1, -1), '').replaceAll(echo, '');
-    for (const [name, pattern] of LEAKS) if (pattern.test(text)) problems.push(`${name} in an error: ${abbreviate(error)}`);
+    for (const [name, pattern] of LEAKS)
+      if (pattern.test(text)) problems.push(`${name} in an error: ${abbreviate(error)}`);
   }
   return problems;
 }
@@ -284,14 +383,20 @@ function problemsOf(outcome: Outcome, request: unknown): string[] {
 /** JSON with long strings shortened, so a counterexample with a 100k string stays readable. */
 function abbreviate(value: unknown, max = 2000): string {
   const text = JSON.stringify(value, (_key, inner) =>
-    typeof inner === 'string' && inner.length > 60 ? `${inner.slice(0, 24)}…(${inner.length} chars)…${inner.slice(-8)}` : inner,
+    typeof inner === 'string' && inner.length > 60
+      ? `${inner.slice(0, 24)}…(${inner.length} chars)…${inner.slice(-8)}`
+      : inner,
   );
   return text === undefined ? String(value) : text.length > max ? `${text.slice(0, max)}…` : text;
 }
 const describeRequest = (request: unknown) => `request ${abbreviate(request)}`;
 
 /** Sends one operation and fails (with the whole exchange) on any problem. */
-async function check(label: string, token: TokenKind, request: { query: string; variables?: unknown; operationName?: string } | string) {
+async function check(
+  label: string,
+  token: TokenKind,
+  request: { query: string; variables?: unknown; operationName?: string } | string,
+) {
   const outcome = await post(request, tokens[token]);
   const problems = problemsOf(outcome, request);
   if (problems.length) {
@@ -306,23 +411,32 @@ async function check(label: string, token: TokenKind, request: { query: string; 
 }
 
 /** A valid call, for building the starting data; throws unless the payload comes back. */
-async function must(name: string, input: unknown, token: TokenKind = 'agent'): Promise<Record<string, any>> {
+async function must(name: string, input: unknown, token: TokenKind = 'agent'): Promise<JsonObject> {
   const outcome = await post({ query: MUTATIONS[name], variables: { input } }, tokens[token]);
-  const result = outcome.body?.data?.[name] as Record<string, any> | undefined;
+  const result = outcome.body?.data?.[name] as JsonObject | undefined;
   if (!result?.['__typename']?.endsWith('Payload')) throw new Error(`${name} failed: ${abbreviate(outcome.body)}`);
   return result;
 }
 
 async function refreshRefs() {
   const prisma = database.prisma;
-  const ids = async (rows: Promise<Array<{ id: string | bigint }>>, type: string) => (await rows).map((row) => gid(type, String(row.id)));
+  const ids = async (rows: Promise<Array<{ id: string | bigint }>>, type: string) =>
+    (await rows).map((row) => gid(type, String(row.id)));
   const mine = { agentId: agent.id };
   const theirs = { agentId: other.id };
   const recent = { orderBy: { id: 'desc' as const }, take: 40, select: { id: true } };
   const sessions = await prisma.chatSession.findMany({ where: mine, orderBy: { id: 'desc' }, take: 40 });
   const foreignSessions = await prisma.chatSession.findMany({ where: theirs, orderBy: { id: 'desc' }, take: 10 });
-  const quotes = await prisma.quote.findMany({ orderBy: { id: 'desc' }, take: 60, include: { request: true, operator: true } });
-  const messages = await prisma.message.findMany({ orderBy: { id: 'desc' }, take: 40, include: { conversation: true } });
+  const quotes = await prisma.quote.findMany({
+    orderBy: { id: 'desc' },
+    take: 60,
+    include: { request: true, operator: true },
+  });
+  const messages = await prisma.message.findMany({
+    orderBy: { id: 'desc' },
+    take: 40,
+    include: { conversation: true },
+  });
   refs = {
     ...refs,
     session: sessions.map((session) => gid('ChatSession', session.id)),
@@ -343,7 +457,9 @@ async function refreshRefs() {
     operator: await ids(prisma.operator.findMany(recent), 'Operator'),
     event: await ids(prisma.sessionEvent.findMany(recent), 'SessionEvent'),
     tripId: [...new Set(sessions.flatMap((session) => (session.avinodeTripId ? [session.avinodeTripId] : [])))],
-    foreignTripId: [...new Set(foreignSessions.flatMap((session) => (session.avinodeTripId ? [session.avinodeTripId] : [])))],
+    foreignTripId: [
+      ...new Set(foreignSessions.flatMap((session) => (session.avinodeTripId ? [session.avinodeTripId] : []))),
+    ],
     quoteKey: quotes.flatMap((quote) => (quote.avinodeQuoteId ? [quote.avinodeQuoteId] : [])),
     messageKey: messages.flatMap((message) => (message.externalId ? [message.externalId] : [])),
     companyId: [...new Set(quotes.map((quote) => quote.operator.avinodeCompanyId))],
@@ -368,19 +484,48 @@ const quoteFor = (target: object, key = unique('aquote-')) => ({
   totalPrice: '98500.00',
 });
 
-type Stage = 'UNDERSTANDING_REQUEST' | 'SEARCHING_AIRCRAFT' | 'REQUESTING_QUOTES' | 'ANALYZING_QUOTES' | 'PROPOSAL_READY' | 'PROPOSAL_SENT';
-const STAGES: Stage[] = ['UNDERSTANDING_REQUEST', 'SEARCHING_AIRCRAFT', 'REQUESTING_QUOTES', 'ANALYZING_QUOTES', 'PROPOSAL_READY', 'PROPOSAL_SENT'];
+type Stage =
+  | 'UNDERSTANDING_REQUEST'
+  | 'SEARCHING_AIRCRAFT'
+  | 'REQUESTING_QUOTES'
+  | 'ANALYZING_QUOTES'
+  | 'PROPOSAL_READY'
+  | 'PROPOSAL_SENT';
+const STAGES: Stage[] = [
+  'UNDERSTANDING_REQUEST',
+  'SEARCHING_AIRCRAFT',
+  'REQUESTING_QUOTES',
+  'ANALYZING_QUOTES',
+  'PROPOSAL_READY',
+  'PROPOSAL_SENT',
+];
 
 /** A session driven through the API to `stage`, so every counter and event is what the API wrote. */
-async function sessionAt(stage: Stage, token: 'agent' | 'other', options: { clientId: string; tripId?: string; conversationId?: string }) {
+async function sessionAt(
+  stage: Stage,
+  token: 'agent' | 'other',
+  options: { clientId: string; tripId?: string; conversationId?: string },
+) {
   const reached = (target: Stage) => STAGES.indexOf(stage) >= STAGES.indexOf(target);
-  const started = await must('startSession', options.conversationId ? { conversationId: options.conversationId } : { subject: unique('Pool trip ') }, token);
+  const started = await must(
+    'startSession',
+    options.conversationId ? { conversationId: options.conversationId } : { subject: unique('Pool trip ') },
+    token,
+  );
   const sessionId = started['session'].id as string;
-  await must('recordMessage', { sessionId, senderType: 'AGENT', content: 'Six of us to Paris.', externalId: unique('amsg-pool-') }, token);
+  await must(
+    'recordMessage',
+    { sessionId, senderType: 'AGENT', content: 'Six of us to Paris.', externalId: unique('amsg-pool-') },
+    token,
+  );
   await must('recordMessage', { sessionId, senderType: 'ASSISTANT', content: 'On it.' }, token);
   if (reached('SEARCHING_AIRCRAFT')) await must('captureTripRequest', captureFor(sessionId, options.clientId), token);
   if (reached('REQUESTING_QUOTES')) {
-    await must('linkAvinodeTrip', { sessionId, avinodeTripId: options.tripId ?? unique('atrip-pool-'), avinodeRfqId: unique('arfq-') }, token);
+    await must(
+      'linkAvinodeTrip',
+      { sessionId, avinodeTripId: options.tripId ?? unique('atrip-pool-'), avinodeRfqId: unique('arfq-') },
+      token,
+    );
     await must('recordRfqsSent', { sessionId, operatorsContacted: 5, quotesExpected: 3 }, token);
   }
   if (reached('ANALYZING_QUOTES')) {
@@ -400,8 +545,15 @@ beforeAll(async () => {
     const text = String(chunk);
     if (!text.includes('"unexpected error"')) return writeStderr(chunk, ...rest);
     for (const line of text.split('\n').filter(Boolean)) {
-      const entry = JSON.parse(line) as { requestId?: string; path?: string; error?: { name?: string; message?: string } };
-      serverErrors.set(String(entry.requestId), `${entry.error?.name}: ${String(entry.error?.message).trim().split('\n').slice(-3).join(' ⏎ ').slice(0, 400)}`);
+      const entry = JSON.parse(line) as {
+        requestId?: string;
+        path?: string;
+        error?: { name?: string; message?: string };
+      };
+      serverErrors.set(
+        String(entry.requestId),
+        `${entry.error?.name}: ${String(entry.error?.message).trim().split('\n').slice(-3).join(' ⏎ ').slice(0, 400)}`,
+      );
     }
     return true;
   }) as typeof process.stderr.write;
@@ -416,15 +568,26 @@ beforeAll(async () => {
   tokens.none = undefined;
   tokens.garbage = 'not.a.jwt';
   const client = await database.prisma.client.create({
-    data: { agentId: agent.id, companyName: 'Acme Holdings', contactName: 'Dana Client', email: `dana-${unique()}@acme.test` },
+    data: {
+      agentId: agent.id,
+      companyName: 'Acme Holdings',
+      contactName: 'Dana Client',
+      email: `dana-${unique()}@acme.test`,
+    },
   });
   const theirClient = await database.prisma.client.create({
-    data: { agentId: other.id, companyName: 'Globex', contactName: 'Hank Client', email: `hank-${unique()}@globex.test` },
+    data: {
+      agentId: other.id,
+      companyName: 'Globex',
+      contactName: 'Hank Client',
+      email: `hank-${unique()}@globex.test`,
+    },
   });
   const clientId = gid('Client', client.id);
   // One session at every step, paused, completed and archived ones, a conversation with
   // two sessions, and another agent's session on a trip of its own (a trip belongs to one agent).
-  for (const stage of STAGES) await sessionAt(stage, 'agent', { clientId, ...(stage === 'ANALYZING_QUOTES' ? { tripId: 'atrip-shared' } : {}) });
+  for (const stage of STAGES)
+    await sessionAt(stage, 'agent', { clientId, ...(stage === 'ANALYZING_QUOTES' ? { tripId: 'atrip-shared' } : {}) });
   const paused = await sessionAt('REQUESTING_QUOTES', 'agent', { clientId });
   await must('pauseSession', { sessionId: paused.sessionId, reason: 'lunch' });
   const completed = await sessionAt('PROPOSAL_SENT', 'agent', { clientId });
@@ -432,20 +595,41 @@ beforeAll(async () => {
   await sessionAt('SEARCHING_AIRCRAFT', 'agent', { clientId, conversationId: completed.conversationId });
   const archived = await sessionAt('ANALYZING_QUOTES', 'agent', { clientId });
   await must('archiveSession', { sessionId: archived.sessionId });
-  const theirs = await sessionAt('ANALYZING_QUOTES', 'other', { clientId: gid('Client', theirClient.id), tripId: 'atrip-theirs' });
+  const theirs = await sessionAt('ANALYZING_QUOTES', 'other', {
+    clientId: gid('Client', theirClient.id),
+    tripId: 'atrip-theirs',
+  });
   await must('receiveQuote', quoteFor({ avinodeTripId: 'atrip-shared' }), 'service');
   await refreshRefs();
 
   // Real cursors of every connection, for the cursor arguments.
   const page = await post({ query: QUERIES.sessions, variables: { first: 5 } }, tokens.agent);
-  const edges = (page.body?.data?.['sessions'] as { edges: Array<{ cursor: string }> }).edges;
-  const one = await post({ query: QUERIES.session, variables: { id: theirs.sessionId, ef: 5, qf: 5, mf: 5 } }, tokens.admin);
-  const session = one.body?.data?.['session'] as Record<string, { edges: Array<{ cursor: string }> }> & { conversation: { messages: { edges: Array<{ cursor: string }> } } };
+  const sessionsPage = page.body?.data?.['sessions'] as { edges: Array<{ cursor: string }> } | undefined;
+  if (!sessionsPage) throw new Error(`sessions failed: ${abbreviate(page.body)}`);
+  const edges = sessionsPage.edges;
+  const one = await post(
+    { query: QUERIES.session, variables: { id: theirs.sessionId, ef: 5, qf: 5, mf: 5 } },
+    tokens.admin,
+  );
+  const session = one.body?.data?.['session'] as Record<string, { edges: Array<{ cursor: string }> }> & {
+    conversation: { messages: { edges: Array<{ cursor: string }> } };
+  };
   refs.sessionCursor = edges.map((edge) => edge.cursor);
   refs.eventCursor = (session.events?.edges ?? []).map((edge) => edge.cursor);
   refs.quoteCursor = (session.quotes?.edges ?? []).map((edge) => edge.cursor);
   refs.messageCursor = session.conversation.messages.edges.map((edge) => edge.cursor);
-  for (const kind of ['session', 'foreignSession', 'quote', 'foreignQuote', 'proposal', 'tripId', 'sessionCursor', 'eventCursor', 'quoteCursor', 'messageCursor'] as const) {
+  for (const kind of [
+    'session',
+    'foreignSession',
+    'quote',
+    'foreignQuote',
+    'proposal',
+    'tripId',
+    'sessionCursor',
+    'eventCursor',
+    'quoteCursor',
+    'messageCursor',
+  ] as const) {
     expect(refs[kind].length, `starting data has ${kind}s`).toBeGreaterThan(0);
   }
 }, 120_000);
@@ -465,10 +649,21 @@ function settings<T>(offset: number, numRuns = RUNS): fc.Parameters<T> {
  * attempt): past the budget the best counterexample so far is reported. Running out of
  * time before the runs are done is a failure too, never a quiet pass on fewer runs.
  */
-async function holds<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncPropertyWithHooks<Ts>, parameters: fc.Parameters<Ts>, budgetMs = 30_000) {
-  const details = await fc.check(property, { ...parameters, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false });
+async function holds<Ts extends [unknown, ...unknown[]]>(
+  property: fc.IAsyncPropertyWithHooks<Ts>,
+  parameters: fc.Parameters<Ts>,
+  budgetMs = 30_000,
+) {
+  const details = await fc.check(property, {
+    ...parameters,
+    interruptAfterTimeLimit: budgetMs,
+    markInterruptAsFailure: false,
+  });
   if (details.failed) throw new Error(fc.defaultReportMessage(details), { cause: details.errorInstance });
-  if (details.interrupted) throw new Error(`Only ${details.numRuns} of ${parameters.numRuns} runs finished within ${budgetMs} ms (seed ${details.seed}).`);
+  if (details.interrupted)
+    throw new Error(
+      `Only ${details.numRuns} of ${parameters.numRuns} runs finished within ${budgetMs} ms (seed ${details.seed}).`,
+    );
 }
 // ---------------------------------------------------------------- properties
 
@@ -476,56 +671,110 @@ describe('generated input never breaks the server', () => {
   const inputs = mutationInputs(1);
   const names = Object.keys(MUTATIONS);
 
-  it.each(names)('mutation %s', async (name) => {
-    await refreshRefs();
-    const arbitrary = inputs[name] as fc.Arbitrary<unknown>;
-    await holds(
-      fc.asyncProperty(tokenKind, arbitrary, async (token, raw) => {
-        await check(name, token, { query: MUTATIONS[name] as string, variables: { input: resolve(raw, refs) } });
-      }),
-      settings(names.indexOf(name)),
-    );
-  }, 180_000);
+  it.each(names)(
+    'mutation %s',
+    async (name) => {
+      await refreshRefs();
+      const arbitrary = inputs[name] as fc.Arbitrary<unknown>;
+      await holds(
+        fc.asyncProperty(tokenKind, arbitrary, async (token, raw) => {
+          await check(name, token, { query: MUTATIONS[name] as string, variables: { input: resolve(raw, refs) } });
+        }),
+        settings(names.indexOf(name)),
+      );
+    },
+    180_000,
+  );
 
-  it.each(Object.keys(QUERIES) as Array<keyof typeof QUERIES>)('query %s', async (name) => {
-    await refreshRefs();
-    await holds(
-      fc.asyncProperty(tokenKind, queryVariables[name] as fc.Arbitrary<Record<string, unknown>>, async (token, raw) => {
-        const variables = Object.fromEntries(Object.entries(resolve(raw, refs) as object).filter(([, value]) => value !== undefined));
-        await check(name, token, { query: QUERIES[name], variables });
-      }),
-      settings(100 + Object.keys(QUERIES).indexOf(name)),
-    );
-  }, 180_000);
+  it.each(Object.keys(QUERIES) as Array<keyof typeof QUERIES>)(
+    'query %s',
+    async (name) => {
+      await refreshRefs();
+      await holds(
+        fc.asyncProperty(
+          tokenKind,
+          queryVariables[name] as fc.Arbitrary<Record<string, unknown>>,
+          async (token, raw) => {
+            const variables = Object.fromEntries(
+              Object.entries(resolve(raw, refs) as object).filter(([, value]) => value !== undefined),
+            );
+            await check(name, token, { query: QUERIES[name], variables });
+          },
+        ),
+        settings(100 + Object.keys(QUERIES).indexOf(name)),
+      );
+    },
+    180_000,
+  );
 
-  it.each(Object.keys(SUBSCRIPTIONS) as Array<keyof typeof SUBSCRIPTIONS>)('subscription %s (over SSE)', async (name) => {
-    await refreshRefs();
-    await holds(
-      fc.asyncProperty(tokenKind, subscriptionVariables[name] as fc.Arbitrary<Record<string, unknown>>, async (token, raw) => {
-        const variables = Object.fromEntries(Object.entries(resolve(raw, refs) as object).filter(([, value]) => value !== undefined));
-        const request = { query: SUBSCRIPTIONS[name], variables };
-        const outcome = await subscribeOnce(request, tokens[token]);
-        // Accepted and waiting for events: nothing to judge but the status.
-        const problems = outcome.accepted ? (outcome.status >= 500 ? [`HTTP ${outcome.status}`] : []) : problemsOf(outcome, request);
-        if (problems.length) {
-          throw new Error(`${name} as ${token} [seed ${SEED}]\n  problems: ${problems.join('; ')}\n  variables: ${abbreviate(variables)}\n  response: HTTP ${outcome.status} ${abbreviate(outcome.text)}`);
-        }
-      }),
-      settings(200 + Object.keys(SUBSCRIPTIONS).indexOf(name), Math.max(10, Math.round(RUNS / 2))),
-    );
-  }, 180_000);
+  it.each(Object.keys(SUBSCRIPTIONS) as Array<keyof typeof SUBSCRIPTIONS>)(
+    'subscription %s (over SSE)',
+    async (name) => {
+      await refreshRefs();
+      await holds(
+        fc.asyncProperty(
+          tokenKind,
+          subscriptionVariables[name] as fc.Arbitrary<Record<string, unknown>>,
+          async (token, raw) => {
+            const variables = Object.fromEntries(
+              Object.entries(resolve(raw, refs) as object).filter(([, value]) => value !== undefined),
+            );
+            const request = { query: SUBSCRIPTIONS[name], variables };
+            const outcome = await subscribeOnce(request, tokens[token]);
+            // Accepted and waiting for events: nothing to judge but the status.
+            const problems = outcome.accepted
+              ? outcome.status >= 500
+                ? [`HTTP ${outcome.status}`]
+                : []
+              : problemsOf(outcome, request);
+            if (problems.length) {
+              throw new Error(
+                `${name} as ${token} [seed ${SEED}]\n  problems: ${problems.join('; ')}\n  variables: ${abbreviate(variables)}\n  response: HTTP ${outcome.status} ${abbreviate(outcome.text)}`,
+              );
+            }
+          },
+        ),
+        settings(200 + Object.keys(SUBSCRIPTIONS).indexOf(name), Math.max(10, Math.round(RUNS / 2))),
+      );
+    },
+    180_000,
+  );
 
   it('malformed request bodies and variables', async () => {
     const documents = [...Object.values(MUTATIONS), ...Object.values(QUERIES)];
     const body = fc.oneof(
-      fc.record({ query: fc.constantFrom(...documents), variables: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom<unknown>('{}', [], 1, null)) }),
-      fc.record({ query: fc.constantFrom(...documents), variables: fc.constant({}), operationName: fc.constantFrom<unknown>('Nope', '', 1, null) }),
       fc.record({
-        query: fc.constantFrom<unknown>('', '{', 'mutation { startSession }', 'query { session(id: 1) { id } }', 'subscription { sessionUpdated(id: "x") { id } }',
-          `query { ${'viewer { id } '.repeat(3000)} }`, `query { ${'session(id: "x") { '.repeat(40)}${'}'.repeat(40)} }`, 1, null, ['{ viewer { id } }'], '{ __typename }'),
+        query: fc.constantFrom(...documents),
+        variables: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom<unknown>('{}', [], 1, null)),
+      }),
+      fc.record({
+        query: fc.constantFrom(...documents),
+        variables: fc.constant({}),
+        operationName: fc.constantFrom<unknown>('Nope', '', 1, null),
+      }),
+      fc.record({
+        query: fc.constantFrom<unknown>(
+          '',
+          '{',
+          'mutation { startSession }',
+          'query { session(id: 1) { id } }',
+          'subscription { sessionUpdated(id: "x") { id } }',
+          `query { ${'viewer { id } '.repeat(3000)} }`,
+          `query { ${'session(id: "x") { '.repeat(40)}${'}'.repeat(40)} }`,
+          1,
+          null,
+          ['{ viewer { id } }'],
+          '{ __typename }',
+        ),
       }),
       fc.string({ maxLength: 50 }),
-      fc.constantFrom('', 'null', '[]', '{"query": "{ viewer { id } }", "variables": "{"}', '{"query": "{ viewer { id } }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "00"}}}'),
+      fc.constantFrom(
+        '',
+        'null',
+        '[]',
+        '{"query": "{ viewer { id } }", "variables": "{"}',
+        '{"query": "{ viewer { id } }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "00"}}}',
+      ),
     );
     await holds(
       fc.asyncProperty(tokenKind, body, async (token, request) => {
@@ -543,34 +792,78 @@ describe('generated input never breaks the server', () => {
       { weight: 2, arbitrary: fc.constantFrom<TokenKind>('admin', 'service') },
       { weight: 1, arbitrary: fc.constant<TokenKind>('other') },
     );
-    const stepFor = (op: string) => fc.record({ op: fc.constant(op), token, input: walkInputs[op] as fc.Arbitrary<unknown> });
+    const stepFor = (op: string) =>
+      fc.record({ op: fc.constant(op), token, input: walkInputs[op] as fc.Arbitrary<unknown> });
     const anyStep = fc.constantFrom(...names).chain(stepFor);
     // The happy path in order, each step sometimes skipped and sometimes followed by a random one.
-    const PATH = ['recordMessage', 'captureTripRequest', 'linkAvinodeTrip', 'recordRfqsSent', 'receiveQuote', 'receiveQuote', 'recordMessage',
-      'selectPrimaryQuote', 'generateProposal', 'sendProposal', 'pauseSession', 'recordMessage', 'completeSession', 'startSession', 'recordMessage', 'archiveSession'];
+    const PATH = [
+      'recordMessage',
+      'captureTripRequest',
+      'linkAvinodeTrip',
+      'recordRfqsSent',
+      'receiveQuote',
+      'receiveQuote',
+      'recordMessage',
+      'selectPrimaryQuote',
+      'generateProposal',
+      'sendProposal',
+      'pauseSession',
+      'recordMessage',
+      'completeSession',
+      'startSession',
+      'recordMessage',
+      'archiveSession',
+    ];
     const walk = fc
-      .tuple(...PATH.map((op) => fc.tuple(fc.oneof({ weight: 8, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), stepFor(op), fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: anyStep }))))
+      .tuple(
+        ...PATH.map((op) =>
+          fc.tuple(
+            fc.oneof({ weight: 8, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+            stepFor(op),
+            fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: anyStep }),
+          ),
+        ),
+      )
       .map((slots) => slots.flatMap(([keep, step, extra]) => [...(keep ? [step] : []), ...(extra ? [extra] : [])]));
     const reached = new Map<string, number>();
     await holds(
-      fc.asyncProperty(fc.oneof(fc.constant('atrip-shared'), fc.uuid().map((uuid) => `atrip-walk-${uuid}`)), walk, async (tripId, steps) => {
-        const started = await must('startSession', { subject: unique('Walk ') });
-        const walked = started['session'];
-        const context: Refs = { ...refs, session: [walked.id], conversation: [walked.conversation.id], tripId: [tripId], quote: [], version: [walked.version] };
-        for (const [index, step] of steps.entries()) {
-          const outcome = await check(`walk step ${index} ${step.op}`, step.token, { query: MUTATIONS[step.op] as string, variables: { input: resolve(step.input, context) } });
-          const result = outcome.body?.data?.[step.op] as Record<string, any> | undefined;
-          const sessions = [result?.['session'], ...(result?.['sessions'] ?? [])].filter(Boolean);
-          for (const session of sessions) {
-            if (!context.session.includes(session.id)) context.session.push(session.id);
-            if (session.id === context.session[context.session.length - 1]) context.version = [session.version];
-            reached.set(session.currentStep, (reached.get(session.currentStep) ?? 0) + 1);
+      fc.asyncProperty(
+        fc.oneof(
+          fc.constant('atrip-shared'),
+          fc.uuid().map((uuid) => `atrip-walk-${uuid}`),
+        ),
+        walk,
+        async (tripId, steps) => {
+          const started = await must('startSession', { subject: unique('Walk ') });
+          const walked = started['session'];
+          const context: Refs = {
+            ...refs,
+            session: [walked.id],
+            conversation: [walked.conversation.id],
+            tripId: [tripId],
+            quote: [],
+            version: [walked.version],
+          };
+          for (const [index, step] of steps.entries()) {
+            const outcome = await check(`walk step ${index} ${step.op}`, step.token, {
+              query: MUTATIONS[step.op] as string,
+              variables: { input: resolve(step.input, context) },
+            });
+            const result = outcome.body?.data?.[step.op] as JsonObject | undefined;
+            const sessions = [result?.['session'], ...(result?.['sessions'] ?? [])].filter(Boolean);
+            for (const session of sessions) {
+              if (!context.session.includes(session.id)) context.session.push(session.id);
+              if (session.id === context.session[context.session.length - 1]) context.version = [session.version];
+              reached.set(session.currentStep, (reached.get(session.currentStep) ?? 0) + 1);
+            }
+            if (result?.['quote']?.id) context.quote.push(result['quote'].id);
+            if (result?.['quote']?.avinodeQuoteId)
+              context.quoteKey = [...context.quoteKey, result['quote'].avinodeQuoteId];
+            if (result?.['recorded']?.externalId)
+              context.messageKey = [...context.messageKey, result['recorded'].externalId];
           }
-          if (result?.['quote']?.id) context.quote.push(result['quote'].id);
-          if (result?.['quote']?.avinodeQuoteId) context.quoteKey = [...context.quoteKey, result['quote'].avinodeQuoteId];
-          if (result?.['recorded']?.externalId) context.messageKey = [...context.messageKey, result['recorded'].externalId];
-        }
-      }),
+        },
+      ),
       settings(300, WALK_RUNS),
       // A walk replays dozens of requests: on a shared 2-core machine 64 walks took over 45 s,
       // so the budget (which bounds shrinking, and fails unfinished runs) leaves the test's own timeout room.
@@ -578,13 +871,18 @@ describe('generated input never breaks the server', () => {
     );
     // Not vacuous: walks got deep into the workflow.
     console.info(`fuzz: walk payloads by step ${JSON.stringify(Object.fromEntries(reached))}`);
-    expect((reached.get('PROPOSAL_READY') ?? 0) + (reached.get('PROPOSAL_SENT') ?? 0), 'walks that reached a proposal').toBeGreaterThan(0);
+    expect(
+      (reached.get('PROPOSAL_READY') ?? 0) + (reached.get('PROPOSAL_SENT') ?? 0),
+      'walks that reached a proposal',
+    ).toBeGreaterThan(0);
   }, 300_000);
 });
 
 describe('after the runs', () => {
   it('every error carried a known extensions.code', () => {
-    const report = [...codeProblems.entries()].map(([shape, { count, example }]) => `• ${count}× ${shape}\n    e.g. ${example}`).join('\n');
+    const report = [...codeProblems.entries()]
+      .map(([shape, { count, example }]) => `• ${count}× ${shape}\n    e.g. ${example}`)
+      .join('\n');
     expect(codeProblems.size, `errors without a known extensions.code:\n${report}`).toBe(0);
   });
 
@@ -597,7 +895,10 @@ describe('after the runs', () => {
     const violations: string[] = [];
     for (const [name, sql] of Object.entries(INVARIANTS)) {
       const rows = await database.prisma.$queryRawUnsafe<unknown[]>(sql);
-      if (rows.length) violations.push(`${name}: ${abbreviate(rows.slice(0, 5), 1500)}${rows.length > 5 ? ` (+${rows.length - 5} more)` : ''}`);
+      if (rows.length)
+        violations.push(
+          `${name}: ${abbreviate(rows.slice(0, 5), 1500)}${rows.length > 5 ? ` (+${rows.length - 5} more)` : ''}`,
+        );
     }
     const [totals] = await database.prisma.$queryRawUnsafe<Array<Record<string, number>>>(
       `SELECT (SELECT count(*)::int FROM chat_sessions) AS sessions, (SELECT count(*)::int FROM messages) AS messages,

@@ -1,7 +1,8 @@
 import { type DocumentNode, parse } from 'graphql';
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoServer, startDemoServer } from './harness/demo.js';
+import { describe, expect } from 'vitest';
+import type { DemoServer } from './harness/demo.js';
+import { it } from './harness/fixtures.js';
 import { startTestServer } from './harness/server.js';
 import { subscribeSse } from './harness/subscriptions.js';
 
@@ -10,17 +11,8 @@ import { subscribeSse } from './harness/subscriptions.js';
  * assets from the installed bundle under one cached path, and example tabs that each return data
  * on the demo data, as written, with the headers they carry.
  */
-let demo: DemoServer;
 
-beforeAll(async () => {
-  demo = await startDemoServer();
-});
-
-afterAll(async () => {
-  await demo?.stop();
-});
-
-async function page(): Promise<{ html: string; options: GraphiQLOptions }> {
+async function page(demo: DemoServer): Promise<{ html: string; options: GraphiQLOptions }> {
   const response = await fetch(demo.server.url, { headers: { accept: 'text/html' } });
   expect(response.status).toBe(200);
   const html = await response.text();
@@ -41,7 +33,7 @@ function tabNamed(options: GraphiQLOptions, name: string): Tab {
 }
 
 /** The tab as GraphiQL sends it: its query, its variables, its headers. */
-async function run(tab: Tab) {
+async function run(demo: DemoServer, tab: Tab) {
   const response = await fetch(demo.server.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(JSON.parse(tab.headers ?? '{}') as Record<string, string>) },
@@ -51,8 +43,8 @@ async function run(tab: Tab) {
 }
 
 describe('GraphiQL', () => {
-  it('is a small page with the development token and four example tabs', async () => {
-    const { html, options } = await page();
+  it('is a small page with the development token and four example tabs', async ({ demo }) => {
+    const { html, options } = await page(demo);
     expect(html.length).toBeLessThan(50_000);
     expect(JSON.parse(options.headers ?? '{}')).toEqual({ Authorization: `Bearer ${demo.token}` });
     expect(options.subscriptionsProtocol).toBe('SSE');
@@ -61,8 +53,8 @@ describe('GraphiQL', () => {
     for (const tab of options.defaultTabs ?? []) expect(tab.headers).toBe(options.headers);
   });
 
-  it('serves its assets from one content-hashed path, cached for good and gzipped', async () => {
-    const { html } = await page();
+  it('serves its assets from one content-hashed path, cached for good and gzipped', async ({ demo }) => {
+    const { html } = await page(demo);
     const referenced = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] as string);
     expect(referenced.length).toBeGreaterThanOrEqual(3);
     const base = /^\/graphiql\/[0-9a-f]{16}\//.exec(referenced[0] as string)?.[0] as string;
@@ -84,15 +76,15 @@ describe('GraphiQL', () => {
     expect((await fetch(new URL('/graphiql/0000000000000000/graphiql.js', demo.server.origin))).status).toBe(404);
   });
 
-  it('opens with a Dashboard and a SessionGraph that return data on the demo data', async () => {
-    const { options } = await page();
-    const dashboard = await run(tabNamed(options, 'Dashboard'));
+  it('opens with a Dashboard and a SessionGraph that return data on the demo data', async ({ demo }) => {
+    const { options } = await page(demo);
+    const dashboard = await run(demo, tabNamed(options, 'Dashboard'));
     expect(dashboard.errors).toBeUndefined();
     const sessions = dashboard.data?.['sessions'] as { totalCount: number; edges: { node: { quotes: unknown } }[] };
     expect(sessions.totalCount).toBeGreaterThan(0);
     expect(sessions.edges.length).toBe(sessions.totalCount);
 
-    const graph = await run(tabNamed(options, 'SessionGraph'));
+    const graph = await run(demo, tabNamed(options, 'SessionGraph'));
     expect(graph.errors).toBeUndefined();
     const session = graph.data?.['session'] as {
       status: string;
@@ -106,8 +98,8 @@ describe('GraphiQL', () => {
     expect(session.conversation.messages.edges.length).toBeGreaterThan(0);
   });
 
-  it('opens with an ActivityFeed that shows the event of its RecordMessage tab', async () => {
-    const { options } = await page();
+  it('opens with an ActivityFeed that shows the event of its RecordMessage tab', async ({ demo }) => {
+    const { options } = await page(demo);
     const feed = tabNamed(options, 'ActivityFeed');
     const { Authorization } = JSON.parse(feed.headers ?? '{}') as { Authorization: string };
     const subscription = await subscribeSse(
@@ -120,7 +112,7 @@ describe('GraphiQL', () => {
       expect(subscription.status).toBe(200);
       await expect.poll(() => demo.server.app.events.subscriberCount).toBe(1);
       const recordMessage = tabNamed(options, 'RecordMessage');
-      const recorded = await run(recordMessage);
+      const recorded = await run(demo, recordMessage);
       expect(recorded.errors).toBeUndefined();
       expect(recorded.data?.['recordMessage']).toMatchObject({ created: true });
       const [event] = await subscription.waitFor(1);
@@ -131,8 +123,8 @@ describe('GraphiQL', () => {
     }
   });
 
-  it('is not served, nor its assets, when GRAPHIQL=off', async () => {
-    const { html } = await page();
+  it('is not served, nor its assets, when GRAPHIQL=off', async ({ demo }) => {
+    const { html } = await page(demo);
     const asset = /src="([^"]+)"/.exec(html)?.[1] as string;
     const off = await startTestServer(demo.database, { GRAPHIQL: 'off' });
     try {

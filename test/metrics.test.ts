@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
+import { describe, expect } from 'vitest';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, unique } from './harness/factories.js';
+import { unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute, expectData } from './harness/graphql.js';
 import { hasMetric, metricValue, type Sample, scrape } from './harness/metrics.js';
 import { startTestServer, type TestServer } from './harness/server.js';
@@ -16,26 +15,12 @@ const MetricsFeed = graphql(`subscription MetricsFeed { activityFeed { id type }
 const onPostgres = Boolean(process.env['TEST_DATABASE_URL']);
 const POOL_SIZE = 3;
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-let token: string;
-let metricsUrl: string;
+const it = base
+  .extend('databaseOptions', { scope: 'file' }, { poolSize: POOL_SIZE })
+  .extend('metricsUrl', { scope: 'file' }, async ({ server }) => `${server.origin}/metrics`);
 
-beforeAll(async () => {
-  database = await createTestDatabase({ poolSize: POOL_SIZE });
-  server = await startTestServer(database);
-  metricsUrl = `${server.origin}/metrics`;
-  agent = await createAgent(database.prisma);
-  token = await server.tokenFor(agent.authSubject);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
-
-const startSession = () => expectData(server.url, StartSession, { input: { subject: unique('metrics-') } }, token);
+const startSession = (server: TestServer, token: string) =>
+  expectData(server.url, StartSession, { input: { subject: unique('metrics-') } }, token);
 
 /** Polls /metrics until `ready` holds (the figures of a stream move a moment after its events). */
 async function scrapeUntil(url: string, ready: (samples: Sample[]) => boolean): Promise<Sample[]> {
@@ -48,7 +33,7 @@ async function scrapeUntil(url: string, ready: (samples: Sample[]) => boolean): 
 }
 
 describe('/metrics during real traffic', () => {
-  it('counts operations by name, outcome and code, with their latency', async () => {
+  it('counts operations by name, outcome and code, with their latency', async ({ server, token, metricsUrl }) => {
     const before = await scrape(metricsUrl);
     await expectData(server.url, MetricsViewer, undefined, token);
     await expectData(server.url, MetricsViewer, undefined, token);
@@ -83,7 +68,11 @@ describe('/metrics during real traffic', () => {
     expect(hasMetric(after, 'process_resident_memory_bytes')).toBe(true);
   });
 
-  it('shows open subscriptions by transport and counts the events they deliver', async () => {
+  it('shows open subscriptions by transport and counts the events they deliver', async ({
+    server,
+    token,
+    metricsUrl,
+  }) => {
     const before = await scrape(metricsUrl);
     const connection = connectWs(server.url, token);
     const overWs = subscribeWs(connection, MetricsFeed, {});
@@ -99,8 +88,8 @@ describe('/metrics during real traffic', () => {
       expect(metricValue(open, 'graphql_subscriptions_active', { transport: 'sse' })).toBe(1);
 
       // Each new session writes its events; both streams get every one of them.
-      await startSession();
-      await startSession();
+      await startSession(server, token);
+      await startSession(server, token);
       const delivered = (await overWs.waitFor(2)).length;
       await overSse.waitFor(delivered);
       const after = await scrapeUntil(
@@ -133,13 +122,19 @@ describe('/metrics during real traffic', () => {
     ).toBe(2);
   });
 
-  it("reports each instance's event-stream lag: newest committed event against the last it delivered", async () => {
+  it("reports each instance's event-stream lag: newest committed event against the last it delivered", async ({
+    server,
+    database,
+    agent,
+    token,
+    metricsUrl,
+  }) => {
     // A second instance on the same database with its own in-process pub/sub and a slow
     // poll: it hears of nothing this one commits, so it falls behind until it is poked.
     const lagging = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '600000' });
     try {
       const laggingMetrics = `${lagging.origin}/metrics`;
-      await startSession();
+      await startSession(server, token);
       const newest = (await database.prisma.sessionEvent.findFirstOrThrow({ orderBy: { id: 'desc' } })).id;
 
       const behind = await scrape(laggingMetrics);
@@ -166,7 +161,7 @@ describe('/metrics during real traffic', () => {
     }
   });
 
-  it('counts rate-limit refusals by kind of viewer', async () => {
+  it('counts rate-limit refusals by kind of viewer', async ({ database, agent }) => {
     const limited = await startTestServer(database, { RATE_LIMIT_PER_MINUTE: '2' });
     try {
       const limitedToken = await limited.tokenFor(agent.authSubject);
@@ -195,56 +190,59 @@ describe('/metrics during real traffic', () => {
     }
   });
 
-  it.skipIf(!onPostgres)('shows the database pool: connections in use and requests waiting', async () => {
-    const idle = await scrape(metricsUrl);
-    expect(metricValue(idle, 'db_pool_max_connections')).toBe(POOL_SIZE);
-    expect(metricValue(idle, 'db_pool_waiting_requests')).toBe(0);
+  it.skipIf(!onPostgres)(
+    'shows the database pool: connections in use and requests waiting',
+    async ({ database, metricsUrl }) => {
+      const idle = await scrape(metricsUrl);
+      expect(metricValue(idle, 'db_pool_max_connections')).toBe(POOL_SIZE);
+      expect(metricValue(idle, 'db_pool_waiting_requests')).toBe(0);
 
-    // Hold every connection in an open transaction, then ask for one more.
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let holding = 0;
-    const holders = Array.from({ length: POOL_SIZE }, () =>
-      database.prisma.$transaction(
-        async (tx) => {
-          await tx.$queryRaw`SELECT 1`;
-          holding++;
-          await gate;
-        },
-        { maxWait: 10_000, timeout: 20_000 },
-      ),
-    );
-    try {
-      for (let waited = 0; holding < POOL_SIZE && waited < 10_000; waited += 20) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      // Hold every connection in an open transaction, then ask for one more.
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let holding = 0;
+      const holders = Array.from({ length: POOL_SIZE }, () =>
+        database.prisma.$transaction(
+          async (tx) => {
+            await tx.$queryRaw`SELECT 1`;
+            holding++;
+            await gate;
+          },
+          { maxWait: 10_000, timeout: 20_000 },
+        ),
+      );
+      try {
+        for (let waited = 0; holding < POOL_SIZE && waited < 10_000; waited += 20) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const waiter = database.prisma.$queryRaw`SELECT 1`;
+        const busy = await scrapeUntil(metricsUrl, (samples) => metricValue(samples, 'db_pool_waiting_requests') >= 1);
+        expect(metricValue(busy, 'db_pool_connections', { state: 'in_use' })).toBe(POOL_SIZE);
+        expect(metricValue(busy, 'db_pool_waiting_requests')).toBeGreaterThanOrEqual(1);
+        release();
+        await Promise.all([...holders, waiter]);
+      } finally {
+        release();
+        await Promise.allSettled(holders);
       }
-      const waiter = database.prisma.$queryRaw`SELECT 1`;
-      const busy = await scrapeUntil(metricsUrl, (samples) => metricValue(samples, 'db_pool_waiting_requests') >= 1);
-      expect(metricValue(busy, 'db_pool_connections', { state: 'in_use' })).toBe(POOL_SIZE);
-      expect(metricValue(busy, 'db_pool_waiting_requests')).toBeGreaterThanOrEqual(1);
-      release();
-      await Promise.all([...holders, waiter]);
-    } finally {
-      release();
-      await Promise.allSettled(holders);
-    }
-    const drained = await scrapeUntil(
-      metricsUrl,
-      (samples) =>
-        metricValue(samples, 'db_pool_waiting_requests') === 0 &&
-        metricValue(samples, 'db_pool_connections', { state: 'in_use' }) === 0,
-    );
-    expect(metricValue(drained, 'db_pool_waiting_requests')).toBe(0);
-    expect(metricValue(drained, 'db_pool_connections', { state: 'in_use' })).toBe(0);
-  });
+      const drained = await scrapeUntil(
+        metricsUrl,
+        (samples) =>
+          metricValue(samples, 'db_pool_waiting_requests') === 0 &&
+          metricValue(samples, 'db_pool_connections', { state: 'in_use' }) === 0,
+      );
+      expect(metricValue(drained, 'db_pool_waiting_requests')).toBe(0);
+      expect(metricValue(drained, 'db_pool_connections', { state: 'in_use' })).toBe(0);
+    },
+  );
 });
 
 describe('where /metrics is served', () => {
   const production = { NODE_ENV: 'production', JWT_SECRET: `metrics-test-secret-${unique()}-0123456789` };
 
-  it('is off in production unless METRICS=on', async () => {
+  it('is off in production unless METRICS=on', async ({ database }) => {
     const off = await startTestServer(database, production);
     try {
       expect((await fetch(`${off.origin}/metrics`)).status).toBe(404);
@@ -260,7 +258,7 @@ describe('where /metrics is served', () => {
     }
   });
 
-  it('is served on its own port with METRICS_PORT, and then not on the API port', async () => {
+  it('is served on its own port with METRICS_PORT, and then not on the API port', async ({ database, agent }) => {
     const ownPort = await startTestServer(database, { ...production, METRICS_PORT: '0' });
     try {
       const url = ownPort.app.metricsUrl()?.replace('localhost', '127.0.0.1');

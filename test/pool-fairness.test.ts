@@ -1,21 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken } from '../src/auth/tokens.js';
-import { loadConfig } from '../src/config.js';
 import { graphql } from './generated/index.js';
+import { type AppProcess, startAppProcess } from './harness/app-process.js';
 import { createAgent, unique } from './harness/factories.js';
 import { expectData } from './harness/graphql.js';
-import {
-  hasPostgresBinaries,
-  type ProvidedDatabase,
-  pause,
-  provideDatabase,
-  type ServerProcess,
-  startServerProcess,
-} from './harness/services.js';
+import { hasPostgresBinaries, type ProvidedDatabase, pause, provideDatabase } from './harness/services.js';
 import { globalId, uuidOf } from './harness/workflow.js';
 
 /**
@@ -27,8 +18,6 @@ import { globalId, uuidOf } from './harness/workflow.js';
  * queries and /healthz keep answering at once. The server is the production entry point, with
  * its settings from the environment.
  */
-const JWT_SECRET = randomBytes(32).toString('hex');
-const auth = loadConfig({ NODE_ENV: 'test', JWT_SECRET }).auth;
 const hasDatabase = hasPostgresBinaries || Boolean(process.env['TEST_DATABASE_URL']);
 const POOL_SIZE = 4;
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -91,27 +80,23 @@ async function timed<T, V>(
 
 describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the pool', () => {
   let provided: ProvidedDatabase;
-  let server: ServerProcess;
+  let server: AppProcess;
 
   beforeAll(async () => {
     provided = await provideDatabase();
-    server = await startServerProcess('fair', {
-      DATABASE_URL: provided.url,
-      JWT_SECRET,
+    server = await startAppProcess('fair', provided.url, {
       DATABASE_POOL_SIZE: String(POOL_SIZE),
       DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
-      RATE_LIMIT_PER_MINUTE: '0',
-      SERVICE_RATE_LIMIT_PER_MINUTE: '0',
     });
   });
 
   afterAll(async () => {
-    if (server?.alive()) await server.stop().catch(() => server.child.kill('SIGKILL'));
+    await server?.end();
     await provided?.drop();
   });
 
   it('keeps a bystander and /healthz fast and refuses the hog with DATABASE_BUSY', async () => {
-    const service = await signToken(auth, { subject: 'service:fairness', service: true });
+    const service = await server.serviceToken('service:fairness');
     const [hog, bystander] = await Promise.all([
       createAgent(provided.database.prisma),
       createAgent(provided.database.prisma),
@@ -123,8 +108,8 @@ describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the 
       return started.session.id;
     };
     const [hogSession] = await Promise.all([sessionOf(hog.id), sessionOf(bystander.id)]);
-    const hogToken = await signToken(auth, { subject: hog.authSubject });
-    const bystanderToken = await signToken(auth, { subject: bystander.authSubject });
+    const hogToken = await server.tokenFor(hog.authSubject);
+    const bystanderToken = await server.tokenFor(bystander.authSubject);
     // Warm up: the first requests compile their queries and open the pool's connections.
     const warmUp = { sessionId: hogSession ?? '', senderType: 'AGENT' as const, content: 'warm-up' };
     for (let round = 0; round < 2; round++) {

@@ -1,11 +1,12 @@
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { signToken } from '../src/auth/tokens.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import type { TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 
 const RateTypename = graphql(`query RateTypename { __typename }`);
@@ -16,18 +17,7 @@ const RateStartSession = graphql(`
 const LIMITS = { RATE_LIMIT_PER_MINUTE: '5', SERVICE_RATE_LIMIT_PER_MINUTE: '8' };
 const redisUrl = process.env['TEST_REDIS_URL'];
 
-let database: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database, LIMITS);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base.extend('serverOptions', { scope: 'file' }, { environment: LIMITS });
 
 /**
  * Windows are fixed calendar minutes: a test that straddles a boundary would see its
@@ -83,7 +73,7 @@ function expectRateLimited(answer: Answer) {
 }
 
 /** Waits until the instance counts operations (a throwaway agent gets refused), so a test starts from a counting server. */
-async function untilEnforcing(instance: TestServer) {
+async function untilEnforcing(instance: TestServer, database: TestDatabase) {
   const token = await instance.tokenFor((await createAgent(database.prisma)).authSubject);
   for (let attempt = 0; attempt < 100; attempt++) {
     if ((await call(instance.url, token)).code === 'RATE_LIMITED') return;
@@ -134,7 +124,10 @@ async function times(count: number, send: () => Promise<Answer>): Promise<Answer
 }
 
 describe('per-viewer rate limits', () => {
-  it("refuses an agent's 6th operation in a minute with RATE_LIMITED and 429, leaving other agents alone", async () => {
+  it("refuses an agent's 6th operation in a minute with RATE_LIMITED and 429, leaving other agents alone", async ({
+    server,
+    database,
+  }) => {
     const busy = await createAgent(database.prisma);
     const quiet = await createAgent(database.prisma);
     const busyToken = await server.tokenFor(busy.authSubject);
@@ -152,7 +145,7 @@ describe('per-viewer rate limits', () => {
     expectAllowed(await times(5, () => call(server.url, quietToken)));
   });
 
-  it('gives service tokens their own limit (SERVICE_RATE_LIMIT_PER_MINUTE)', async () => {
+  it('gives service tokens their own limit (SERVICE_RATE_LIMIT_PER_MINUTE)', async ({ server, database }) => {
     const agent = await createAgent(database.prisma);
     const agentToken = await server.tokenFor(agent.authSubject);
     const serviceToken = await signToken(server.config.auth, { subject: unique('integration-'), service: true });
@@ -171,13 +164,13 @@ describe('per-viewer rate limits', () => {
   });
 
   describe.skipIf(!redisUrl)('across instances through Redis', () => {
-    it('shares one limit between two instances', async () => {
+    it('shares one limit between two instances', async ({ database }) => {
       const first = await startTestServer(database, { ...LIMITS, REDIS_URL: redisUrl });
       const second = await startTestServer(database, { ...LIMITS, REDIS_URL: redisUrl });
       try {
         // A just-started instance fails open until its Redis connection is up (see the next test).
-        await untilEnforcing(first);
-        await untilEnforcing(second);
+        await untilEnforcing(first, database);
+        await untilEnforcing(second, database);
         const agent = await createAgent(database.prisma);
         const token = await first.tokenFor(agent.authSubject);
         await awayFromMinuteBoundary();
@@ -195,7 +188,7 @@ describe('per-viewer rate limits', () => {
       }
     });
 
-    it('enforces the shared limit from the first request a new instance serves', async () => {
+    it('enforces the shared limit from the first request a new instance serves', async ({ database }) => {
       // Redis that takes a second to answer a new connection, as across zones or over TLS.
       const slowRedis = await delayingProxy(redisUrl as string, 1_000);
       const agent = await createAgent(database.prisma);
@@ -212,11 +205,11 @@ describe('per-viewer rate limits', () => {
       }
     });
 
-    it('keeps limiting, per instance, while Redis is away', async () => {
+    it('keeps limiting, per instance, while Redis is away', async ({ database }) => {
       const proxy = await delayingProxy(redisUrl as string, 0);
       const instance = await startTestServer(database, { ...LIMITS, REDIS_URL: proxy.url });
       try {
-        await untilEnforcing(instance);
+        await untilEnforcing(instance, database);
         await proxy.close();
         const agent = await createAgent(database.prisma);
         const token = await instance.tokenFor(agent.authSubject);

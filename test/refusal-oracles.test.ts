@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ID_IN_USE_ELSEWHERE } from '../src/modules/validation.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it as base } from './harness/fixtures.js';
 import {
   callerFor,
   footprint,
@@ -18,45 +17,44 @@ import {
  * answer, the same whether the holder is another session of the caller's or another
  * agent's, naming neither, and nothing is written.
  */
-let database: TestDatabase;
-let server: TestServer;
-let asOwner: ReturnType<typeof callerFor>;
-let asOther: ReturnType<typeof callerFor>;
-let ownerTrip: Awaited<ReturnType<typeof sessionAt>>;
-let ownerSecond: Awaited<ReturnType<typeof sessionAt>>;
-let otherQuoting: Awaited<ReturnType<typeof sessionAt>>;
-let otherSearching: Awaited<ReturnType<typeof sessionAt>>;
 const messageId = unique('amsg-');
 const quoteId = unique('aquote-');
 
 const TAKEN = { __typename: 'ValidationError', code: 'VALIDATION_FAILED' };
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  const owner = await createAgent(database.prisma);
-  const other = await createAgent(database.prisma);
-  const ownerToken = await server.tokenFor(owner.authSubject);
-  const otherToken = await server.tokenFor(other.authSubject);
-  asOwner = callerFor(server, ownerToken);
-  asOther = callerFor(server, otherToken);
-  ownerTrip = await sessionAt(server, ownerToken, 'REQUESTING_QUOTES');
-  ownerSecond = await sessionAt(server, ownerToken, 'REQUESTING_QUOTES');
-  otherQuoting = await sessionAt(server, otherToken, 'REQUESTING_QUOTES');
-  otherSearching = await sessionAt(server, otherToken, 'SEARCHING_AIRCRAFT');
-  await asOwner(RecordMessage, {
-    input: { sessionId: ownerTrip.id, senderType: 'OPERATOR', content: 'hello', externalId: messageId },
-  });
-  await asOwner(ReceiveQuote, { input: quoteInput({ sessionId: ownerTrip.id }, { avinodeQuoteId: quoteId }) });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('owner', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('other', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('ownerToken', { scope: 'file' }, async ({ server, owner }) => server.tokenFor(owner.authSubject))
+  .extend('otherToken', { scope: 'file' }, async ({ server, other }) => server.tokenFor(other.authSubject))
+  .extend('asOwner', { scope: 'file' }, async ({ server, ownerToken }) => callerFor(server, ownerToken))
+  .extend('asOther', { scope: 'file' }, async ({ server, otherToken }) => callerFor(server, otherToken))
+  /** The owner's session that holds the Avinode trip, message `messageId` and quote `quoteId`. */
+  .extend('ownerTrip', { scope: 'file' }, async ({ server, ownerToken, asOwner }) => {
+    const session = await sessionAt(server, ownerToken, 'REQUESTING_QUOTES');
+    await asOwner(RecordMessage, {
+      input: { sessionId: session.id, senderType: 'OPERATOR', content: 'hello', externalId: messageId },
+    });
+    await asOwner(ReceiveQuote, { input: quoteInput({ sessionId: session.id }, { avinodeQuoteId: quoteId }) });
+    return session;
+  })
+  .extend('ownerSecond', { scope: 'file' }, async ({ server, ownerToken }) =>
+    sessionAt(server, ownerToken, 'REQUESTING_QUOTES'),
+  )
+  .extend('otherQuoting', { scope: 'file' }, async ({ server, otherToken }) =>
+    sessionAt(server, otherToken, 'REQUESTING_QUOTES'),
+  )
+  .extend('otherSearching', { scope: 'file' }, async ({ server, otherToken }) =>
+    sessionAt(server, otherToken, 'SEARCHING_AIRCRAFT'),
+  );
 
 describe('an external id held elsewhere', () => {
-  it("linkAvinodeTrip with another agent's trip id: a neutral refusal, nothing written", async () => {
+  it("linkAvinodeTrip with another agent's trip id: a neutral refusal, nothing written", async ({
+    database,
+    asOther,
+    ownerTrip,
+    otherSearching,
+  }) => {
     const before = await footprint(database.prisma, otherSearching.uuid);
     const input = { sessionId: otherSearching.id, avinodeTripId: ownerTrip.tripId };
     const result = (await asOther(LinkAvinodeTrip, { input })).linkAvinodeTrip;
@@ -65,7 +63,13 @@ describe('an external id held elsewhere', () => {
     expect(await footprint(database.prisma, otherSearching.uuid)).toEqual(before);
   });
 
-  it("recordMessage.externalId: another agent's gets the answer the owner's other session gets", async () => {
+  it("recordMessage.externalId: another agent's gets the answer the owner's other session gets", async ({
+    database,
+    asOwner,
+    asOther,
+    ownerSecond,
+    otherQuoting,
+  }) => {
     const message = (sessionId: string) => ({
       input: { sessionId, senderType: 'OPERATOR' as const, content: 'again', externalId: messageId },
     });
@@ -77,7 +81,13 @@ describe('an external id held elsewhere', () => {
     expect(await footprint(database.prisma, otherQuoting.uuid)).toEqual(before);
   });
 
-  it("receiveQuote.avinodeQuoteId: another agent's gets the answer the owner's other trip gets", async () => {
+  it("receiveQuote.avinodeQuoteId: another agent's gets the answer the owner's other trip gets", async ({
+    database,
+    asOwner,
+    asOther,
+    ownerSecond,
+    otherQuoting,
+  }) => {
     const before = await footprint(database.prisma, otherQuoting.uuid);
     const quote = (sessionId: string) => ({ input: quoteInput({ sessionId }, { avinodeQuoteId: quoteId }) });
     const foreign = (await asOther(ReceiveQuote, quote(otherQuoting.id))).receiveQuote;

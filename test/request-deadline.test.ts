@@ -1,10 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 import { PauseSession, sessionAt } from './harness/workflow.js';
 
 const PauseAndReadMessages = graphql(`
@@ -24,23 +22,14 @@ const PauseAndReadMessages = graphql(`
  */
 const DEADLINE_MS = 500;
 
+const it = base.extend(
+  'serverOptions',
+  { scope: 'file' },
+  { environment: { REQUEST_TIMEOUT_MS: String(DEADLINE_MS) } },
+);
+
 describe.runIf(process.env['TEST_DATABASE_URL'])('a mutation past the request deadline', () => {
-  let database: TestDatabase;
-  let server: TestServer;
-  let token: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startTestServer(database, { REQUEST_TIMEOUT_MS: String(DEADLINE_MS) });
-    token = await server.tokenFor((await createAgent(database.prisma)).authSubject);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
-  });
-
-  it('answers REQUEST_TIMEOUT and is rolled back, not committed later', async () => {
+  it('answers REQUEST_TIMEOUT and is rolled back, not committed later', async ({ database, server, token }) => {
     const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
     const before = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
     const eventsBefore = await database.prisma.sessionEvent.count({ where: { sessionId: session.uuid } });
@@ -77,7 +66,11 @@ describe.runIf(process.env['TEST_DATABASE_URL'])('a mutation past the request de
     expect({ status: final.status, version: final.version }).toEqual({ status: 'PAUSED', version: before.version + 1 });
   });
 
-  it('answers a change that committed for real, even when its payload is read after the deadline', async () => {
+  it('answers a change that committed for real, even when its payload is read after the deadline', async ({
+    database,
+    server,
+    token,
+  }) => {
     const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
     const before = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
     const holder = new pg.Client({ connectionString: database.url as string });

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseNotEmptyError, isDatabaseEmpty, type SeedSummary, seedDemoData } from '../prisma/seed.js';
+import { describe, expect } from 'vitest';
+import { DatabaseNotEmptyError, isDatabaseEmpty, seedDemoData } from '../prisma/seed.js';
 import { DEMO_BASE_DATE, demoAuthSubject } from '../prisma/seed-data.js';
 import { AIRCRAFT } from '../prisma/seed-fleet.js';
 import { buildDemoPlan } from '../prisma/seed-plan.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { createTestDatabase } from './harness/database.js';
+import { it as base } from './harness/fixtures.js';
 
 const STEPS = [
   'UNDERSTANDING_REQUEST',
@@ -18,26 +19,18 @@ const STEPS = [
 const STATUSES = ['ACTIVE', 'PAUSED', 'COMPLETED', 'ARCHIVED'];
 const DAY = 86_400_000;
 
-let database: TestDatabase;
-let prisma: PrismaClient;
-let summary: SeedSummary;
-let seedMs: number;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  prisma = database.prisma;
-  expect(await isDatabaseEmpty(prisma)).toBe(true);
-  const started = performance.now();
-  summary = await seedDemoData(prisma);
-  seedMs = performance.now() - started;
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+const it = base
+  /** The demo data, seeded once into the empty database before the file's first test. */
+  .extend('seeded', { scope: 'file', auto: true }, async ({ database }) => {
+    expect(await isDatabaseEmpty(database.prisma)).toBe(true);
+    const started = performance.now();
+    const summary = await seedDemoData(database.prisma);
+    return { summary, seedMs: performance.now() - started };
+  })
+  .extend('prisma', { scope: 'file' }, async ({ database }) => database.prisma);
 
 /** Everything a session is, with what hangs off it, for checks that follow one session through. */
-function loadSessions() {
+function loadSessions(prisma: PrismaClient) {
   return prisma.chatSession.findMany({
     include: {
       agent: true,
@@ -52,7 +45,10 @@ function loadSessions() {
 }
 
 describe('seedDemoData', () => {
-  it('loads the demo agents, clients, operators and sessions, quickly', async () => {
+  it('loads the demo agents, clients, operators and sessions, quickly', async ({
+    prisma,
+    seeded: { summary, seedMs },
+  }) => {
     expect(await isDatabaseEmpty(prisma)).toBe(false);
     expect(seedMs).toBeLessThan(15_000);
     expect(summary.sessions).toBeGreaterThanOrEqual(60);
@@ -89,8 +85,8 @@ describe('seedDemoData', () => {
     for (const operator of await prisma.operator.findMany()) expect(operator.avinodeCompanyId).toMatch(/^acomp-\d{6}$/);
   });
 
-  it('covers every status and every step, for both main agents', async () => {
-    const sessions = await loadSessions();
+  it('covers every status and every step, for both main agents', async ({ prisma }) => {
+    const sessions = await loadSessions(prisma);
     expect(new Set(sessions.map((s) => s.status))).toEqual(new Set(STATUSES));
     expect(new Set(sessions.map((s) => s.currentStep))).toEqual(new Set(STEPS));
     const combinations = new Set(sessions.map((s) => `${s.status}/${s.currentStep}`));
@@ -104,8 +100,8 @@ describe('seedDemoData', () => {
     expect(tripTypes).toEqual(new Set(['ONE_WAY', 'ROUND_TRIP', 'MULTI_CITY']));
   });
 
-  it('keeps every counter equal to the rows it counts', async () => {
-    for (const s of await loadSessions()) {
+  it('keeps every counter equal to the rows it counts', async ({ prisma }) => {
+    for (const s of await loadSessions(prisma)) {
       const messages = s.conversation.messages.filter(
         (m) => m.createdAt >= s.startedAt && (!s.endedAt || m.createdAt <= s.endedAt),
       );
@@ -125,8 +121,8 @@ describe('seedDemoData', () => {
       expect(c.sessions.reduce((sum, s) => sum + s.messageCount, 0)).toBe(c._count.messages);
   });
 
-  it('leaves each session where the workflow would have', async () => {
-    for (const s of await loadSessions()) {
+  it('leaves each session where the workflow would have', async ({ prisma }) => {
+    for (const s of await loadSessions(prisma)) {
       const step = STEPS.indexOf(s.currentStep);
       const label = `${s.id} ${s.status}/${s.currentStep}`;
       expect(s.request !== null, label).toBe(step >= 1);
@@ -182,7 +178,7 @@ describe('seedDemoData', () => {
     }
   });
 
-  it('includes stale open and completed sessions for archiving, and returning clients', async () => {
+  it('includes stale open and completed sessions for archiving, and returning clients', async ({ prisma }) => {
     const sessions = await prisma.chatSession.findMany();
     const cutoff = new Date(DEMO_BASE_DATE.getTime() - 90 * DAY);
     const stale = sessions.filter((s) => s.status !== 'ARCHIVED' && s.lastActivityAt < cutoff);
@@ -199,8 +195,8 @@ describe('seedDemoData', () => {
     expect([...perConversation.values()].filter((group) => group.length > 1).length).toBeGreaterThanOrEqual(3);
   });
 
-  it('logs how each session got where it is', async () => {
-    for (const s of await loadSessions()) {
+  it('logs how each session got where it is', async ({ prisma }) => {
+    for (const s of await loadSessions(prisma)) {
       const [first, ...rest] = s.events;
       expect(first?.type).toBe('SESSION_STARTED');
       expect(rest.some((e) => e.type === 'SESSION_STARTED')).toBe(false);
@@ -231,7 +227,7 @@ describe('seedDemoData', () => {
       if (i > 0) expect(e.createdAt >= (events[i - 1]?.createdAt ?? e.createdAt)).toBe(true);
   });
 
-  it('shapes quotes and proposals like the real ones', async () => {
+  it('shapes quotes and proposals like the real ones', async ({ prisma }) => {
     const aircraft = new Set(AIRCRAFT.map((a) => a.type));
     const quotes = await prisma.quote.findMany();
     for (const q of quotes) {
@@ -250,13 +246,13 @@ describe('seedDemoData', () => {
     );
   });
 
-  it('refuses to seed a database that already has agents', async () => {
+  it('refuses to seed a database that already has agents', async ({ prisma }) => {
     const before = await prisma.chatSession.count();
     await expect(seedDemoData(prisma)).rejects.toBeInstanceOf(DatabaseNotEmptyError);
     expect(await prisma.chatSession.count()).toBe(before);
   });
 
-  it('produces the same data on every run', async () => {
+  it('produces the same data on every run', async ({ prisma }) => {
     expect(buildDemoPlan()).toEqual(buildDemoPlan());
     const second = await createTestDatabase();
     try {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -6,20 +5,12 @@ import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { signToken } from '../src/auth/tokens.js';
-import { loadConfig } from '../src/config.js';
 import type { Agent } from '../src/generated/prisma/client.js';
 import { encodeEventCursor } from '../src/modules/activity/event-cursor.js';
 import { graphql } from './generated/index.js';
+import { type AppProcess, startAppProcess } from './harness/app-process.js';
 import { createAgent, createSessionGraph, unique } from './harness/factories.js';
-import {
-  hasPostgresBinaries,
-  type ProvidedDatabase,
-  pause,
-  provideDatabase,
-  type ServerProcess,
-  startServerProcess,
-} from './harness/services.js';
+import { hasPostgresBinaries, type ProvidedDatabase, pause, provideDatabase } from './harness/services.js';
 import { connectWs } from './harness/subscriptions.js';
 import { globalId } from './harness/workflow.js';
 
@@ -30,8 +21,6 @@ import { globalId } from './harness/workflow.js';
  * holds an exclusive lock on `messages`, which every one of them reads, until after
  * the signal, so "in flight at SIGTERM" is a fact checked in pg_stat_activity, not a guess.
  */
-const JWT_SECRET = randomBytes(32).toString('hex');
-const auth = loadConfig({ NODE_ENV: 'test', JWT_SECRET }).auth;
 /**
  * Generous, because it also bounds how long the drain takes: a response finished after
  * SIGTERM still says `Connection: keep-alive`, and its socket stays open until the client
@@ -217,13 +206,31 @@ function freshHttpRequest(origin: string): Promise<number | string> {
   });
 }
 
-describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
+/**
+ * One drain, step by step: each `it` takes the server a step further and checks that step,
+ * so the steps run in order and share what they saw.
+ */
+describe.skipIf(!hasDatabase).sequential('SIGTERM drains the server', () => {
   let provided: ProvidedDatabase;
-  let server: ServerProcess;
+  let server: AppProcess;
   let agent: Agent;
   let locker: pg.Client | undefined;
   let observer: pg.Client | undefined;
   const sessionIds: string[] = [];
+
+  let agentToken: string;
+  let wsEvents: ReturnType<typeof wsSubscription>;
+  let wsFeed: ReturnType<typeof wsSubscription>;
+  let sseEvents: Awaited<ReturnType<typeof sseSubscription>>;
+  let pages: Promise<Outcome>[];
+  let mutations: Promise<Outcome>[];
+  let externalIds: string[];
+  let signalledAt: number;
+  let exitedAt = Number.NaN;
+  let releasedAt: number;
+  /** The drain's timings as they are taken, printed at the end and with every failure. */
+  const figures: Record<string, number> = {};
+  const context = () => `${JSON.stringify(figures)}\n${server.output()}`;
 
   beforeAll(async () => {
     provided = await provideDatabase();
@@ -236,42 +243,37 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
       );
       sessionIds.push(...graphs.map(({ session }) => globalId('ChatSession', session.id)));
     }
-    server = await startServerProcess('server', {
-      DATABASE_URL: provided.url,
-      JWT_SECRET,
+    server = await startAppProcess('server', provided.url, {
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       DATABASE_POOL_SIZE: '20',
-      RATE_LIMIT_PER_MINUTE: '0',
-      SERVICE_RATE_LIMIT_PER_MINUTE: '0',
     });
+    agentToken = await server.tokenFor(agent.authSubject);
   });
 
   afterAll(async () => {
+    await Promise.all([wsEvents?.dispose(), wsFeed?.dispose()]);
+    sseEvents?.close();
     await Promise.all([locker?.end(), observer?.end()].map((ending) => ending?.catch(() => {})));
     if (server?.alive()) server.child.kill('SIGKILL');
     await provided?.drop();
   });
 
-  it('finishes in-flight requests, completes subscriptions cleanly, refuses new connections and exits 0', async () => {
-    const agentToken = await signToken(auth, { subject: agent.authSubject });
-    const serviceToken = await signToken(auth, { subject: 'service:shutdown-test', service: true });
-    const port = Number(new URL(server.origin).port);
-    const watched = sessionIds[0] ?? '';
-
-    // Warm up, and see what a page costs unhindered.
+  it('answers a page before the signal (warm-up, and what a page costs unhindered)', async () => {
     const warm = performance.now();
     const warmPage = await post(server.url, BigPage, {}, agentToken);
     expect(warmPage.body?.errors, JSON.stringify(warmPage.body)).toBeUndefined();
-    const pageMs = performance.now() - warm;
+    figures['unhinderedPageMs'] = Math.round(performance.now() - warm);
+  });
 
-    // Live subscriptions on both transports: each replays the stored SESSION_STARTED first,
-    // so one result means it is live.
-    const wsEvents = wsSubscription(server.url, agentToken, SessionEvents, {
+  it('has live subscriptions on both transports', async () => {
+    // Each replays the stored SESSION_STARTED first, so one result means it is live.
+    const watched = sessionIds[0] ?? '';
+    wsEvents = wsSubscription(server.url, agentToken, SessionEvents, {
       sessionId: watched,
       after: encodeEventCursor(0n),
     });
-    const wsFeed = wsSubscription(server.url, agentToken, ActivityFeed, { after: encodeEventCursor(0n) });
-    const sseEvents = await sseSubscription(server.url, agentToken, SessionEvents, {
+    wsFeed = wsSubscription(server.url, agentToken, ActivityFeed, { after: encodeEventCursor(0n) });
+    sseEvents = await sseSubscription(server.url, agentToken, SessionEvents, {
       sessionId: watched,
       after: encodeEventCursor(0n),
     });
@@ -281,8 +283,10 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
       await pause(50);
     }
     expect([wsEvents.state.results, wsFeed.state.results, sseEvents.state.results]).toEqual([1, SESSIONS, 1]);
+  });
 
-    // Hold every reader and writer of `messages` back, then send them in.
+  it('holds four pages and three writes in the database, behind a lock on messages', async () => {
+    const serviceToken = await server.serviceToken('service:shutdown-test');
     const lock = new pg.Client({ connectionString: provided.url });
     const watch = new pg.Client({ connectionString: provided.url });
     [locker, observer] = [lock, watch];
@@ -292,9 +296,9 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
     }
     await lock.query('BEGIN');
     await lock.query('LOCK TABLE messages IN ACCESS EXCLUSIVE MODE');
-    const pages = Array.from({ length: 4 }, () => post(server.url, BigPage, {}, agentToken));
-    const externalIds = sessionIds.slice(1, 4).map(() => unique('drain-msg-'));
-    const mutations = externalIds.map((externalId, index) =>
+    pages = Array.from({ length: 4 }, () => post(server.url, BigPage, {}, agentToken));
+    externalIds = sessionIds.slice(1, 4).map(() => unique('drain-msg-'));
+    mutations = externalIds.map((externalId, index) =>
       post(
         server.url,
         RecordMessage,
@@ -324,17 +328,18 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
       if (waiting < pages.length + mutations.length) await pause(50);
     }
     expect(waiting, 'requests blocked in the database before SIGTERM').toBe(pages.length + mutations.length);
+  });
 
+  it('refuses new connections soon after SIGTERM, while the old ones are still served', async () => {
     // SIGTERM while all seven are in flight.
-    const signalledAt = performance.now();
+    signalledAt = performance.now();
     server.child.kill('SIGTERM');
-    let exitedAt = Number.NaN;
     void server.exited.then(() => {
       exitedAt = performance.now();
     });
 
-    // New connections are refused while the process is still draining.
     let refusedAfterMs = Number.NaN;
+    const port = Number(new URL(server.origin).port);
     for (let waited = 0; waited < 2_000; waited += 20) {
       if (await refusesConnections(port)) {
         refusedAfterMs = performance.now() - signalledAt;
@@ -342,6 +347,7 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
       }
       await pause(20);
     }
+    figures['refusedNewConnectionsAfterMs'] = Math.round(refusedAfterMs);
     const freshRequest = await freshHttpRequest(server.origin);
     const freshSocket = await new Promise<string>((resolve) => {
       const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
@@ -353,7 +359,13 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
     });
     const stillDraining = server.alive();
 
-    // Subscribers complete without waiting for the in-flight requests.
+    expect(stillDraining, context()).toBe(true);
+    expect(refusedAfterMs, context()).toBeLessThan(1_000);
+    expect(freshRequest).toBe('ECONNREFUSED');
+    expect(freshSocket).toBe('ECONNREFUSED');
+  });
+
+  it('completes subscriptions cleanly without waiting for the in-flight requests', async () => {
     await Promise.all([
       wsEvents.finished,
       wsFeed.finished,
@@ -361,61 +373,41 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
       wsEvents.socketClosed,
       wsFeed.socketClosed,
     ]);
-    const subscriptionsEndedAfterMs = performance.now() - signalledAt;
+    figures['subscriptionsEndedAfterMs'] = Math.round(performance.now() - signalledAt);
 
-    const heldFor = HELD_AFTER_SIGNAL_MS - (performance.now() - signalledAt);
-    if (heldFor > 0) await pause(heldFor);
-    const stillDrainingAtRelease = server.alive();
-    // Taken as COMMIT is sent: a request it frees may answer before this process reads COMMIT's reply.
-    const releasedAt = performance.now();
-    await lock.query('COMMIT');
-
-    const pageOutcomes = await Promise.all(pages);
-    const mutationOutcomes = await Promise.all(mutations);
-    const exit = await Promise.race([server.exited, pause(SHUTDOWN_TIMEOUT_MS + 5_000).then(() => 'timeout' as const)]);
-    if (exit === 'timeout') server.child.kill('SIGKILL');
-
-    const figures = {
-      unhinderedPageMs: Math.round(pageMs),
-      refusedNewConnectionsAfterMs: Math.round(refusedAfterMs),
-      subscriptionsEndedAfterMs: Math.round(subscriptionsEndedAfterMs),
-      lockReleasedAfterMs: Math.round(releasedAt - signalledAt),
-      lastInFlightAnsweredAfterMs: Math.round(
-        Math.max(...[...pageOutcomes, ...mutationOutcomes].map((outcome) => outcome.finishedAt)) - signalledAt,
-      ),
-      exitedAfterMs: Math.round(exitedAt - signalledAt),
-      exitedAfterLastAnswerMs: Math.round(
-        exitedAt - Math.max(...[...pageOutcomes, ...mutationOutcomes].map((outcome) => outcome.finishedAt)),
-      ),
-    };
-    console.info(`SIGTERM drain figures: ${JSON.stringify(figures)}`);
-    const context = `${JSON.stringify(figures)}\n${server.output()}`;
-
-    // New connections: refused soon after the signal, while the old ones were still served.
-    expect(stillDraining, context).toBe(true);
-    expect(stillDrainingAtRelease, context).toBe(true);
-    expect(refusedAfterMs, context).toBeLessThan(1_000);
-    expect(freshRequest).toBe('ECONNREFUSED');
-    expect(freshSocket).toBe('ECONNREFUSED');
-
-    // Subscriptions: a clean `complete` on WebSocket (then 1001 going away) and `event: complete` on SSE.
+    // A clean `complete` on WebSocket (then 1001 going away) and `event: complete` on SSE.
     for (const ws of [wsEvents, wsFeed]) {
-      expect(ws.state, context).toMatchObject({ completed: true, errors: [], closeCode: 1001 });
+      expect(ws.state, context()).toMatchObject({ completed: true, errors: [], closeCode: 1001 });
     }
-    expect(sseEvents.state, context).toMatchObject({
+    expect(sseEvents.state, context()).toMatchObject({
       sawComplete: true,
       endedCleanly: true,
       errors: [],
       failure: undefined,
     });
+  });
 
-    // In-flight requests: none was cut short, every one succeeded after the lock let go.
+  it('answers every in-flight request once the lock lets go, none cut short and none before', async () => {
+    const heldFor = HELD_AFTER_SIGNAL_MS - (performance.now() - signalledAt);
+    if (heldFor > 0) await pause(heldFor);
+    const stillDrainingAtRelease = server.alive();
+    // Taken as COMMIT is sent: a request it frees may answer before this process reads COMMIT's reply.
+    releasedAt = performance.now();
+    figures['lockReleasedAfterMs'] = Math.round(releasedAt - signalledAt);
+    await locker?.query('COMMIT');
+
+    const pageOutcomes = await Promise.all(pages);
+    const mutationOutcomes = await Promise.all(mutations);
+    const lastAnsweredAt = Math.max(...[...pageOutcomes, ...mutationOutcomes].map((outcome) => outcome.finishedAt));
+    figures['lastInFlightAnsweredAfterMs'] = Math.round(lastAnsweredAt - signalledAt);
+
+    expect(stillDrainingAtRelease, context()).toBe(true);
     const answeredBeforeRelease = [...pageOutcomes, ...mutationOutcomes].filter(
       (outcome) => outcome.finishedAt < releasedAt,
     );
     expect(answeredBeforeRelease, 'answered while the lock still held them').toEqual([]);
     for (const outcome of pageOutcomes) {
-      expect({ status: outcome.status, errors: outcome.body?.errors, detail: outcome.detail }, context).toEqual({
+      expect({ status: outcome.status, errors: outcome.body?.errors, detail: outcome.detail }, context()).toEqual({
         status: 200,
         errors: undefined,
         detail: undefined,
@@ -428,7 +420,7 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
       expect(page.sessions.edges.every((edge) => edge.node.conversation.messages.edges.length === 10)).toBe(true);
     }
     for (const outcome of mutationOutcomes) {
-      expect({ status: outcome.status, errors: outcome.body?.errors, detail: outcome.detail }, context).toEqual({
+      expect({ status: outcome.status, errors: outcome.body?.errors, detail: outcome.detail }, context()).toEqual({
         status: 200,
         errors: undefined,
         detail: undefined,
@@ -440,15 +432,24 @@ describe.skipIf(!hasDatabase)('SIGTERM drains the server', () => {
         created: true,
       });
     }
+  });
+
+  it('stores every write that was in flight', async () => {
     expect(await provided.database.prisma.message.count({ where: { externalId: { in: externalIds } } })).toBe(
       externalIds.length,
     );
+  });
 
-    // Exit 0 within the shutdown timeout plus a margin.
-    expect(exit, context).toEqual({ code: 0, signal: null });
-    expect(exitedAt - signalledAt, context).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2_000);
+  it('exits 0 within the shutdown timeout plus a margin', async () => {
+    const exit = await Promise.race([server.exited, pause(SHUTDOWN_TIMEOUT_MS + 5_000).then(() => 'timeout' as const)]);
+    if (exit === 'timeout') server.child.kill('SIGKILL');
+    figures['exitedAfterMs'] = Math.round(exitedAt - signalledAt);
+    figures['exitedAfterLastAnswerMs'] = Math.round(
+      exitedAt - signalledAt - (figures['lastInFlightAnsweredAfterMs'] ?? Number.NaN),
+    );
+    console.info(`SIGTERM drain figures: ${JSON.stringify(figures)}`);
 
-    await Promise.all([wsEvents.dispose(), wsFeed.dispose()]);
-    sseEvents.close();
+    expect(exit, context()).toEqual({ code: 0, signal: null });
+    expect(exitedAt - signalledAt, context()).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2_000);
   });
 });

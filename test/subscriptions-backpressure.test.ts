@@ -1,12 +1,11 @@
 import { request } from 'node:http';
 import { type ExecutionResult, print } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import WebSocket from 'ws';
-import type { Agent, ChatSession } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it as base } from './harness/fixtures.js';
+import type { TestServer } from './harness/server.js';
 import { connectWs, subscribeSse, subscribeWs } from './harness/subscriptions.js';
 
 /**
@@ -35,41 +34,35 @@ const ROUND = 10;
 const PADDING = 'x'.repeat(16_000);
 const MAX_EVENTS = 3_000;
 
-let database: TestDatabase;
-let server: TestServer;
-let alice: Agent;
-let session: ChatSession;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  server.app.events.subscriberBacklog = BACKLOG;
-  alice = await createAgent(database.prisma);
-  session = (await createSessionGraph(database.prisma, alice)).session;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  /** Every test of the file runs against the small backlog. */
+  .extend('backlog', { scope: 'file', auto: true }, async ({ server }) => {
+    server.app.events.subscriberBacklog = BACKLOG;
+    return BACKLOG;
+  })
+  .extend('alice', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend(
+    'session',
+    { scope: 'file' },
+    async ({ database, alice }) => (await createSessionGraph(database.prisma, alice)).session,
+  )
+  /**
+   * Appends a round of events straight to the log, as a writer's transaction would, and
+   * lets the stream read them: the stream tails the table, whoever wrote to it.
+   */
+  .extend('appendRound', { scope: 'file' }, async ({ server, database, alice, session }) => async () => {
+    await database.prisma.sessionEvent.createMany({
+      data: Array.from({ length: ROUND }, () => ({
+        sessionId: session.id,
+        agentId: alice.id,
+        type: 'MESSAGE_RECORDED' as const,
+        data: { padding: PADDING },
+      })),
+    });
+    await server.app.events.catchUp();
+  });
 
 const eventGlobalId = (id: bigint) => Buffer.from(`SessionEvent:${id}`).toString('base64');
-
-/**
- * Appends a round of events straight to the log, as a writer's transaction would, and
- * lets the stream read them: the stream tails the table, whoever wrote to it.
- */
-async function appendRound(): Promise<void> {
-  await database.prisma.sessionEvent.createMany({
-    data: Array.from({ length: ROUND }, () => ({
-      sessionId: session.id,
-      agentId: alice.id,
-      type: 'MESSAGE_RECORDED' as const,
-      data: { padding: PADDING },
-    })),
-  });
-  await server.app.events.catchUp();
-}
 
 type FeedResult = ExecutionResult<{ activityFeed: { id: string; cursor: string } | null }>;
 
@@ -80,7 +73,7 @@ type Stalled = {
 };
 
 /** An SSE subscription over a plain HTTP request whose body nobody reads (yet). */
-function stalledSse(token: string): Promise<Stalled> {
+function stalledSse(server: TestServer, token: string): Promise<Stalled> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       server.url,
@@ -118,7 +111,7 @@ function stalledSse(token: string): Promise<Stalled> {
 }
 
 /** A graphql-ws subscription on a socket that stops reading once it is subscribed. */
-async function stalledWs(token: string): Promise<Stalled> {
+async function stalledWs(server: TestServer, token: string): Promise<Stalled> {
   const socket = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   const messages: Array<{ type: string; id?: string; payload?: unknown }> = [];
   socket.on('message', (raw) => messages.push(JSON.parse(raw.toString())));
@@ -166,12 +159,17 @@ describe.each([
   ['Server-Sent Events', stalledSse],
   ['WebSocket', stalledWs],
 ])('a subscriber that stops reading (%s)', (_transport, stall) => {
-  it('is cut off with a resumable error while a healthy subscriber gets every event once, in order', async () => {
+  it('is cut off with a resumable error while a healthy subscriber gets every event once, in order', async ({
+    server,
+    database,
+    alice,
+    appendRound,
+  }) => {
     const token = await server.tokenFor(alice.authSubject);
     const before = server.app.events.subscriberCount;
     const started = await database.prisma.sessionEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
     // The stalled one first: a throw while serving it would cost every later subscriber the event.
-    const stalled = await stall(token);
+    const stalled = await stall(server, token);
     const ws = connectWs(server.url, token);
     const healthy = subscribeWs(ws, BackpressureFeedIds, {});
     await expect.poll(() => server.app.events.subscriberCount).toBe(before + 2);

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
+import { describe, expect } from 'vitest';
 import type { ActivityFilter } from './generated/graphql.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import type { TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it as base } from './harness/fixtures.js';
+import type { TestServer } from './harness/server.js';
 import { connectWs, subscribeWs } from './harness/subscriptions.js';
 import {
   as,
@@ -31,30 +31,12 @@ const FilteredFeed = graphql(`
   }
 `);
 
-let database: TestDatabase;
-let server: TestServer;
-let alice: Agent;
-let bob: Agent;
-let admin: Agent;
-let aliceToken: string;
-let bobToken: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  [alice, bob, admin] = await Promise.all([
-    createAgent(database.prisma),
-    createAgent(database.prisma),
-    createAgent(database.prisma, 'ADMIN'),
-  ]);
-  aliceToken = await server.tokenFor(alice.authSubject);
-  bobToken = await server.tokenFor(bob.authSubject);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('alice', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('bob', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('admin', { scope: 'file' }, async ({ database }) => createAgent(database.prisma, 'ADMIN'))
+  .extend('aliceToken', { scope: 'file' }, async ({ server, alice }) => server.tokenFor(alice.authSubject))
+  .extend('bobToken', { scope: 'file' }, async ({ server, bob }) => server.tokenFor(bob.authSubject));
 
 type EventType = string;
 
@@ -67,11 +49,13 @@ type Phase = { act: () => Promise<void>; expected: EventType[] };
  * `again`. Both must get the same events, in order, once, and exactly the expected ones.
  */
 async function stayedAndResumed(
+  server: TestServer,
+  database: TestDatabase,
   token: string,
   filter: ActivityFilter,
   phases: { together: Phase; apart: Phase; again: Phase },
 ) {
-  const start = await newestEventId();
+  const start = await newestEventId(database);
   const attached = server.app.events.subscriberCount;
   const ws = connectWs(server.url, token);
   const stayed = subscribeWs(ws, FilteredFeed, { filter });
@@ -108,7 +92,7 @@ async function stayedAndResumed(
   return { start, events: stayedEvents };
 }
 
-async function newestEventId(): Promise<bigint> {
+async function newestEventId(database: TestDatabase): Promise<bigint> {
   const newest = await database.prisma.sessionEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
   return newest?.id ?? 0n;
 }
@@ -120,7 +104,7 @@ const eventIdOf = (id: string | undefined) =>
       .split(':')[1] ?? -1,
   );
 
-function actionsFor(token: string) {
+function actionsFor(server: TestServer, token: string) {
   const call = callerFor(server, token);
   let messages = 0;
   return {
@@ -146,10 +130,16 @@ function actionsFor(token: string) {
 }
 
 describe('filters on the session state just after each event', () => {
-  it('status: a resumed subscriber gets what a connected one got, though the session was paused meanwhile', async () => {
-    const { say, pause, resume } = actionsFor(aliceToken);
+  it('status: a resumed subscriber gets what a connected one got, though the session was paused meanwhile', async ({
+    server,
+    database,
+    aliceToken,
+  }) => {
+    const { say, pause, resume } = actionsFor(server, aliceToken);
     const session = await sessionAt(server, aliceToken, 'UNDERSTANDING_REQUEST');
     const { start, events } = await stayedAndResumed(
+      server,
+      database,
       aliceToken,
       { status: ['ACTIVE'] },
       {
@@ -190,11 +180,17 @@ describe('filters on the session state just after each event', () => {
     ]);
   });
 
-  it('step: events count at the step the session reached with them, whatever step it is at when read', async () => {
-    const { say, capture, link } = actionsFor(aliceToken);
+  it('step: events count at the step the session reached with them, whatever step it is at when read', async ({
+    server,
+    database,
+    aliceToken,
+  }) => {
+    const { say, capture, link } = actionsFor(server, aliceToken);
     const moving = await sessionAt(server, aliceToken, 'UNDERSTANDING_REQUEST');
     const waiting = await sessionAt(server, aliceToken, 'SEARCHING_AIRCRAFT');
     const { events } = await stayedAndResumed(
+      server,
+      database,
       aliceToken,
       { step: ['SEARCHING_AIRCRAFT'] },
       {
@@ -220,10 +216,12 @@ describe('filters on the session state just after each event', () => {
     expect(events.map((event) => event?.session.id)).toEqual([moving.id, moving.id, moving.id, waiting.id]);
   });
 
-  it('types: only the listed event types, live and replayed', async () => {
-    const { say, pause } = actionsFor(aliceToken);
+  it('types: only the listed event types, live and replayed', async ({ server, database, aliceToken }) => {
+    const { say, pause } = actionsFor(server, aliceToken);
     const session = await sessionAt(server, aliceToken, 'UNDERSTANDING_REQUEST');
     await stayedAndResumed(
+      server,
+      database,
       aliceToken,
       { types: ['STATUS_CHANGED'] },
       {
@@ -246,9 +244,16 @@ describe('filters on the session state just after each event', () => {
     );
   });
 
-  it("agentId: an admin follows one agent's sessions only, live and replayed", async () => {
-    const aliceSays = actionsFor(aliceToken).say;
-    const bobSays = actionsFor(bobToken).say;
+  it("agentId: an admin follows one agent's sessions only, live and replayed", async ({
+    server,
+    database,
+    alice,
+    admin,
+    aliceToken,
+    bobToken,
+  }) => {
+    const aliceSays = actionsFor(server, aliceToken).say;
+    const bobSays = actionsFor(server, bobToken).say;
     const aliceSession = await sessionAt(server, aliceToken, 'UNDERSTANDING_REQUEST');
     const bobSession = await sessionAt(server, bobToken, 'UNDERSTANDING_REQUEST');
     const both = async () => {
@@ -257,6 +262,8 @@ describe('filters on the session state just after each event', () => {
       await bobSays(bobSession.id);
     };
     const { events } = await stayedAndResumed(
+      server,
+      database,
       await server.tokenFor(admin.authSubject),
       { agentId: globalId('Agent', alice.id) },
       {
@@ -268,7 +275,12 @@ describe('filters on the session state just after each event', () => {
     expect(new Set(events.map((event) => event?.session.id))).toEqual(new Set([aliceSession.id]));
   });
 
-  it("refuses an agent who asks for another agent's activity with FORBIDDEN", async () => {
+  it("refuses an agent who asks for another agent's activity with FORBIDDEN", async ({
+    server,
+    alice,
+    bob,
+    aliceToken,
+  }) => {
     const ws = connectWs(server.url, aliceToken);
     const spying = subscribeWs(ws, FilteredFeed, { filter: { agentId: globalId('Agent', bob.id) } });
     const [refusal] = await spying.waitFor(1);

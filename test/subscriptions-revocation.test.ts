@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Agent } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import type { TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it as base, serverWith } from './harness/fixtures.js';
+import type { TestServer } from './harness/server.js';
 import { connectWs, type Subscription, subscribeSse, subscribeWs } from './harness/subscriptions.js';
 import { as, callerFor, globalId, RecordMessage } from './harness/workflow.js';
 
@@ -32,27 +33,14 @@ const Snapshots = graphql(`
   }
 `);
 
-let database: TestDatabase;
-let a: TestServer;
-let b: TestServer;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  // Two instances on one database (and one Redis when there is one), as behind a load balancer.
-  const redis = process.env['TEST_REDIS_URL'] ? { REDIS_URL: process.env['TEST_REDIS_URL'] } : {};
-  a = await startTestServer(database, redis);
-  b = await startTestServer(database, redis);
-});
-
-afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await database?.drop();
-});
+// Two instances on one database (and one Redis when there is one), as behind a load balancer.
+const redis = process.env['TEST_REDIS_URL'] ? { REDIS_URL: process.env['TEST_REDIS_URL'] } : {};
+const it = base.extend('a', { scope: 'file' }, serverWith(redis)).extend('b', { scope: 'file' }, serverWith(redis));
 
 const lastError = (subscription: Subscription<unknown>) => subscription.results.at(-1)?.errors?.[0];
 
-async function liveSession(agent: Agent) {
+/** A session of the agent's, and a way to say something in it (through `a`). */
+async function liveSession(database: TestDatabase, a: TestServer, agent: Agent) {
   const { session } = await createSessionGraph(database.prisma, agent, { messages: 0 });
   const id = globalId('ChatSession', session.id);
   const call = callerFor(a, await a.serviceToken());
@@ -74,9 +62,12 @@ async function untilLive(streams: Subscription<unknown>[], say: (content: string
 }
 
 describe('a token that expires', () => {
-  it('ends an SSE subscription with a final UNAUTHENTICATED error, its resume cursor, and completion', async () => {
+  it('ends an SSE subscription with a final UNAUTHENTICATED error, its resume cursor, and completion', async ({
+    database,
+    a,
+  }) => {
     const agent = await createAgent(database.prisma);
-    const { say } = await liveSession(agent);
+    const { say } = await liveSession(database, a, agent);
     const feed = await subscribeSse(a.url, await a.tokenFor(agent.authSubject, { expiresIn: '6s' }), Feed, {});
     await untilLive([feed], say);
     await feed.completed;
@@ -92,7 +83,7 @@ describe('a token that expires', () => {
     await feed.close();
   });
 
-  it('closes a WebSocket with 4403', async () => {
+  it('closes a WebSocket with 4403', async ({ database, a }) => {
     const agent = await createAgent(database.prisma);
     const ws = connectWs(a.url, await a.tokenFor(agent.authSubject, { expiresIn: '2s' }));
     const feed = subscribeWs(ws, Feed, {});
@@ -102,9 +93,13 @@ describe('a token that expires', () => {
 });
 
 describe('an agent deactivated in the database', () => {
-  it('loses its open WebSocket and SSE streams on both instances within seconds; new ones are refused', async () => {
+  it('loses its open WebSocket and SSE streams on both instances within seconds; new ones are refused', async ({
+    database,
+    a,
+    b,
+  }) => {
     const agent = await createAgent(database.prisma);
-    const { id, say } = await liveSession(agent);
+    const { id, say } = await liveSession(database, a, agent);
     const token = await a.tokenFor(agent.authSubject);
     const wsA = connectWs(a.url, token);
     const wsB = connectWs(b.url, token);

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
+import { describe, expect } from 'vitest';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, createSessionGraph } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { connectWs, subscribeWs } from './harness/subscriptions.js';
 import { as, callerFor, globalId, PauseSession, RecordMessage } from './harness/workflow.js';
 
@@ -27,26 +25,17 @@ const SessionSnapshot = graphql(`
   }
 `);
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  // Events reach subscribers through the poll here, so nothing else reads meanwhile.
-  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '200' });
-  agent = await createAgent(database.prisma);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+// Events reach subscribers through the poll here, so nothing else reads meanwhile.
+const it = base.extend('serverOptions', { scope: 'file' }, { environment: { EVENT_POLL_INTERVAL_MS: '200' } });
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('sessionUpdated', () => {
-  it('sends one snapshot per change, also when the change wrote several events', async () => {
+  it('sends one snapshot per change, also when the change wrote several events', async ({
+    server,
+    database,
+    agent,
+  }) => {
     const { session } = await createSessionGraph(database.prisma, agent, { messages: 0 });
     const id = globalId('ChatSession', session.id);
     const call = callerFor(server, await server.serviceToken());
@@ -78,7 +67,7 @@ describe('sessionUpdated', () => {
     await ws.client.dispose();
   });
 
-  it('resolves the whole nested selection in one query per change', async () => {
+  it('resolves the whole nested selection in one query per change', async ({ server, database, agent }) => {
     const { session } = await createSessionGraph(database.prisma, agent, { messages: 3, quotes: 4 });
     const id = globalId('ChatSession', session.id);
     const ws = connectWs(server.url, await server.tokenFor(agent.authSubject));

@@ -1,13 +1,13 @@
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import WebSocket from 'ws';
 import type { Agent } from '../src/generated/prisma/client.js';
 import { encodeEventCursor } from '../src/modules/activity/event-cursor.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute, expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { startTestServer } from './harness/server.js';
 import { connectWs, subscribeSse, subscribeWs } from './harness/subscriptions.js';
 
 const SessionEvents = graphql(`
@@ -45,37 +45,24 @@ const RecordMessage = graphql(`
   }
 `);
 
-let database: TestDatabase;
-let server: TestServer;
-let alice: Agent;
-let bob: Agent;
-
 const sessionGlobalId = (id: string) => Buffer.from(`ChatSession:${id}`).toString('base64');
 
-async function say(sessionId: string, content: string) {
-  const data = await expectData(
-    server.url,
-    RecordMessage,
-    { input: { sessionId: sessionGlobalId(sessionId), senderType: 'AGENT', content } },
-    await server.serviceToken(),
-  );
-  expect(data.recordMessage.__typename).toBe('RecordMessagePayload');
-}
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  alice = await createAgent(database.prisma);
-  bob = await createAgent(database.prisma);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('alice', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('bob', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  /** Records an agent's message on the session, as the integration does. */
+  .extend('say', { scope: 'file' }, async ({ server }) => async (sessionId: string, content: string) => {
+    const data = await expectData(
+      server.url,
+      RecordMessage,
+      { input: { sessionId: sessionGlobalId(sessionId), senderType: 'AGENT', content } },
+      await server.serviceToken(),
+    );
+    expect(data.recordMessage.__typename).toBe('RecordMessagePayload');
+  });
 
 describe('live events over both transports', () => {
-  it('streams one session over WebSocket and the feed over SSE', async () => {
+  it('streams one session over WebSocket and the feed over SSE', async ({ server, database, alice, say }) => {
     const { session } = await createSessionGraph(database.prisma, alice);
     const token = await server.tokenFor(alice.authSubject);
     const ws = connectWs(server.url, token);
@@ -101,7 +88,7 @@ describe('live events over both transports', () => {
     await ws.client.dispose();
   });
 
-  it('resolves sessionUpdated with its nested selection', async () => {
+  it('resolves sessionUpdated with its nested selection', async ({ server, database, alice, say }) => {
     const { session } = await createSessionGraph(database.prisma, alice, { messages: 0 });
     const ws = connectWs(server.url, await server.tokenFor(alice.authSubject));
     const updates = subscribeWs(ws, SessionUpdated, { id: sessionGlobalId(session.id) });
@@ -115,61 +102,69 @@ describe('live events over both transports', () => {
 });
 
 describe('event fields', () => {
-  it.each([
+  it.for([
     ['WebSocket', 'ws'],
     ['Server-Sent Events', 'sse'],
-  ] as const)('resolve from the streamed event, with no query per event (%s)', async (_transport, transport) => {
-    const { session } = await createSessionGraph(database.prisma, alice);
-    const token = await server.tokenFor(alice.authSubject);
-    const newest = await database.prisma.sessionEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
-    const variables = { after: encodeEventCursor(newest?.id ?? 0n) };
-    const ws = transport === 'ws' ? connectWs(server.url, token) : undefined;
-    const feed = ws
-      ? subscribeWs(ws, EventFields, variables)
-      : await subscribeSse(server.url, token, EventFields, variables);
-    await expect.poll(() => server.app.events.subscriberCount).toBeGreaterThan(0);
-    const events = 20;
-    await database.prisma.sessionEvent.createMany({
-      data: Array.from({ length: events }, (_, index) => ({
-        sessionId: session.id,
-        agentId: alice.id,
-        type: 'STEP_CHANGED' as const,
-        fromStep: 'SEARCHING_AIRCRAFT' as const,
-        toStep: 'REQUESTING_QUOTES' as const,
-        data: { index },
-        actorId: 'service:test',
-      })),
-    });
-    database.statements.length = 0;
-    await server.app.events.catchUp();
-    const results = await feed.waitFor(events);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  ] as const)(
+    'resolve from the streamed event, with no query per event (%s)',
+    async ([, transport], { server, database, alice }) => {
+      const { session } = await createSessionGraph(database.prisma, alice);
+      const token = await server.tokenFor(alice.authSubject);
+      const newest = await database.prisma.sessionEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+      const variables = { after: encodeEventCursor(newest?.id ?? 0n) };
+      const ws = transport === 'ws' ? connectWs(server.url, token) : undefined;
+      const feed = ws
+        ? subscribeWs(ws, EventFields, variables)
+        : await subscribeSse(server.url, token, EventFields, variables);
+      await expect.poll(() => server.app.events.subscriberCount).toBeGreaterThan(0);
+      const events = 20;
+      await database.prisma.sessionEvent.createMany({
+        data: Array.from({ length: events }, (_, index) => ({
+          sessionId: session.id,
+          agentId: alice.id,
+          type: 'STEP_CHANGED' as const,
+          fromStep: 'SEARCHING_AIRCRAFT' as const,
+          toStep: 'REQUESTING_QUOTES' as const,
+          data: { index },
+          actorId: 'service:test',
+        })),
+      });
+      database.statements.length = 0;
+      await server.app.events.catchUp();
+      const results = await feed.waitFor(events);
+      await new Promise((resolve) => setTimeout(resolve, 100));
 
-    expect(results.filter((result) => result.errors)).toEqual([]);
-    expect(results.map((result) => (result.data?.activityFeed.data as { index?: number } | undefined)?.index)).toEqual(
-      Array.from({ length: events }, (_, index) => index),
-    );
-    expect(results[0]?.data?.activityFeed).toMatchObject({ type: 'STEP_CHANGED', toStep: 'REQUESTING_QUOTES' });
-    // The stream's own batch read, and nothing per event. The revocation check of open streams
-    // re-reads their agents every few seconds, whatever the events: not counted.
-    const eventQueries = database.statements.filter(
-      (sql) => !/^(BEGIN|COMMIT)/.test(sql) && !/FROM "public"\."iso_agents"/.test(sql),
-    );
-    expect(eventQueries.length, eventQueries.join('\n\n')).toBeLessThanOrEqual(2);
-    await feed.close();
-    await ws?.client.dispose();
-  });
+      expect(results.filter((result) => result.errors)).toEqual([]);
+      expect(
+        results.map((result) => (result.data?.activityFeed.data as { index?: number } | undefined)?.index),
+      ).toEqual(Array.from({ length: events }, (_, index) => index));
+      expect(results[0]?.data?.activityFeed).toMatchObject({ type: 'STEP_CHANGED', toStep: 'REQUESTING_QUOTES' });
+      // The stream's own batch read, and nothing per event. The revocation check of open streams
+      // re-reads their agents every few seconds, whatever the events: not counted.
+      const eventQueries = database.statements.filter(
+        (sql) => !/^(BEGIN|COMMIT)/.test(sql) && !/FROM "public"\."iso_agents"/.test(sql),
+      );
+      expect(eventQueries.length, eventQueries.join('\n\n')).toBeLessThanOrEqual(2);
+      await feed.close();
+      await ws?.client.dispose();
+    },
+  );
 });
 
 describe('authorization', () => {
-  it('refuses a socket without a valid token with close code 4403', async () => {
+  it('refuses a socket without a valid token with close code 4403', async ({ server }) => {
     const missing = connectWs(server.url, undefined);
     expect((await missing.closed).code).toBe(4403);
     const forged = connectWs(server.url, 'forged.token.value');
     expect((await forged.closed).code).toBe(4403);
   });
 
-  it('accepts the token under connectionParams.headers, as GraphQL Tools clients send it', async () => {
+  it('accepts the token under connectionParams.headers, as GraphQL Tools clients send it', async ({
+    server,
+    database,
+    alice,
+    say,
+  }) => {
     const { session } = await createSessionGraph(database.prisma, alice);
     const token = await server.tokenFor(alice.authSubject);
     const client = createClient({
@@ -193,19 +188,19 @@ describe('authorization', () => {
     await client.dispose();
   });
 
-  it('closes the socket with 4403 when the token expires', async () => {
+  it('closes the socket with 4403 when the token expires', async ({ server, alice }) => {
     const ws = connectWs(server.url, await server.tokenFor(alice.authSubject, { expiresIn: '2s' }));
     const closed = await ws.closed;
     expect(closed.code).toBe(4403);
   });
 
-  it('answers an SSE subscription without a token with 401', async () => {
+  it('answers an SSE subscription without a token with 401', async ({ server }) => {
     const feed = await subscribeSse(server.url, undefined, ActivityFeed, {});
     expect(feed.status).toBe(401);
     await feed.close();
   });
 
-  it("never carries another agent's events, event by event", async () => {
+  it("never carries another agent's events, event by event", async ({ server, database, alice, bob, say }) => {
     const aliceSession = (await createSessionGraph(database.prisma, alice)).session;
     const bobSession = (await createSessionGraph(database.prisma, bob)).session;
     const aliceWs = connectWs(server.url, await server.tokenFor(alice.authSubject));
@@ -244,7 +239,12 @@ describe('authorization', () => {
 });
 
 describe('resuming from a cursor', () => {
-  it('replays stored events after the cursor, then continues live, with no gap or duplicate', async () => {
+  it('replays stored events after the cursor, then continues live, with no gap or duplicate', async ({
+    server,
+    database,
+    alice,
+    say,
+  }) => {
     const { session } = await createSessionGraph(database.prisma, alice);
     const token = await server.tokenFor(alice.authSubject);
     for (let index = 0; index < 6; index++) await say(session.id, `before ${index}`);
@@ -279,7 +279,7 @@ describe('resuming from a cursor', () => {
     await ws.client.dispose();
   });
 
-  it('rejects a malformed cursor with a clear error', async () => {
+  it('rejects a malformed cursor with a clear error', async ({ server, database, alice }) => {
     const { session } = await createSessionGraph(database.prisma, alice);
     const feed = await subscribeSse(server.url, await server.tokenFor(alice.authSubject), SessionEvents, {
       sessionId: sessionGlobalId(session.id),
@@ -292,7 +292,12 @@ describe('resuming from a cursor', () => {
 });
 
 describe.skipIf(!process.env['TEST_DATABASE_URL'])('events committed out of id order (PostgreSQL)', () => {
-  it('delivers both, in id order, exactly once, while an earlier transaction is held open', async () => {
+  it('delivers both, in id order, exactly once, while an earlier transaction is held open', async ({
+    server,
+    database,
+    alice,
+    say,
+  }) => {
     // Two sessions, so the writers do not meet on a session row lock: only the
     // event-stream lock can keep the later commit from overtaking the earlier id.
     const first = (await createSessionGraph(database.prisma, alice)).session;
@@ -341,7 +346,7 @@ describe.skipIf(!process.env['TEST_DATABASE_URL'])('events committed out of id o
 });
 
 describe('shutdown', () => {
-  it('completes subscriptions cleanly when the server stops', async () => {
+  it('completes subscriptions cleanly when the server stops', async ({ database, alice }) => {
     const own = await startTestServer(database);
     const { session } = await createSessionGraph(database.prisma, alice);
     const token = await own.tokenFor(alice.authSubject);

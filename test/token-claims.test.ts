@@ -1,36 +1,20 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent } from './harness/factories.js';
+import { describe, expect } from 'vitest';
+import { it as base, serverWith } from './harness/fixtures.js';
 import { execute } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import type { TestServer } from './harness/server.js';
 import { connectWs } from './harness/subscriptions.js';
 
 const JWT_SECRET = 'token-claims-test-secret-0123456789abcdef';
 const VIEWER = '{ viewer { email } }';
 
-let database: TestDatabase;
-let development: TestServer;
-let production: TestServer;
-let agent: Agent;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  development = await startTestServer(database, { JWT_SECRET });
-  production = await startTestServer(database, {
-    NODE_ENV: 'production',
-    JWT_SECRET,
-    JWT_MAX_LIFETIME_SECONDS: '3600',
-  });
-  agent = await createAgent(database.prisma);
-});
-
-afterAll(async () => {
-  await development?.stop();
-  await production?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('development', { scope: 'file' }, serverWith({ JWT_SECRET }))
+  .extend(
+    'production',
+    { scope: 'file' },
+    serverWith({ NODE_ENV: 'production', JWT_SECRET, JWT_MAX_LIFETIME_SECONDS: '3600' }),
+  );
 
 type Claims = Record<string, unknown>;
 
@@ -56,59 +40,59 @@ describe('a correctly signed token with a claim of the wrong shape', () => {
     ['a 1,000-character string', 'x'.repeat(1000)],
   ];
 
-  it.each(shapes)('is 401 over HTTP when sub is %s', async (_name, sub) => {
+  it.for(shapes)('is 401 over HTTP when sub is %s', async ([, sub], { development }) => {
     await expectRefusedOverHttp(development, { sub, exp: now() + 600 });
   });
 
-  it.each(shapes)('closes a WebSocket with 4403 when sub is %s', async (_name, sub) => {
+  it.for(shapes)('closes a WebSocket with 4403 when sub is %s', async ([, sub], { development }) => {
     const socket = connectWs(development.url, await sign({ sub, exp: now() + 600 }));
     expect((await socket.closed).code).toBe(4403);
   });
 
-  it('is 401 when exp is not a number', async () => {
+  it('is 401 when exp is not a number', async ({ development, agent }) => {
     await expectRefusedOverHttp(development, { sub: agent.authSubject, exp: 'tomorrow' });
   });
 
-  it('is 401 when iat is in the future', async () => {
+  it('is 401 when iat is in the future', async ({ development, agent }) => {
     await expectRefusedOverHttp(development, { sub: agent.authSubject, iat: now() + 3600, exp: now() + 7200 });
   });
 
-  it('is 401 when nbf is in the future', async () => {
+  it('is 401 when nbf is in the future', async ({ development, agent }) => {
     await expectRefusedOverHttp(development, { sub: agent.authSubject, nbf: now() + 3600, exp: now() + 7200 });
   });
 });
 
 describe('token lifetime in production', () => {
-  it('accepts a token with exp within the maximum lifetime', async () => {
+  it('accepts a token with exp within the maximum lifetime', async ({ production, agent }) => {
     const token = await sign({ sub: agent.authSubject, iat: now(), exp: now() + 1800 });
     const result = await execute(production.url, VIEWER, undefined, token);
     expect(result.status, JSON.stringify(result)).toBe(200);
     expect(result.data).toEqual({ viewer: { email: agent.email } });
   });
 
-  it('tolerates a few seconds of clock skew on iat', async () => {
+  it('tolerates a few seconds of clock skew on iat', async ({ production, agent }) => {
     const token = await sign({ sub: agent.authSubject, iat: now() + 5, exp: now() + 1800 });
     expect((await execute(production.url, VIEWER, undefined, token)).status).toBe(200);
   });
 
-  it('refuses a token without exp', async () => {
+  it('refuses a token without exp', async ({ production, agent }) => {
     await expectRefusedOverHttp(production, { sub: agent.authSubject, iat: now() });
   });
 
-  it('refuses a token valid for longer than JWT_MAX_LIFETIME_SECONDS', async () => {
+  it('refuses a token valid for longer than JWT_MAX_LIFETIME_SECONDS', async ({ production, agent }) => {
     await expectRefusedOverHttp(production, { sub: agent.authSubject, iat: now(), exp: now() + 7200 });
   });
 
-  it('refuses a long-lived token without iat by its remaining lifetime', async () => {
+  it('refuses a long-lived token without iat by its remaining lifetime', async ({ production, agent }) => {
     await expectRefusedOverHttp(production, { sub: agent.authSubject, exp: now() + 7200 });
   });
 
-  it('closes a WebSocket with 4403 for a token without exp', async () => {
+  it('closes a WebSocket with 4403 for a token without exp', async ({ production, agent }) => {
     const socket = connectWs(production.url, await sign({ sub: agent.authSubject, iat: now() }));
     expect((await socket.closed).code).toBe(4403);
   });
 
-  it('accepts a token without exp outside production', async () => {
+  it('accepts a token without exp outside production', async ({ development, agent }) => {
     const token = await sign({ sub: agent.authSubject, iat: now() });
     expect((await execute(development.url, VIEWER, undefined, token)).status).toBe(200);
   });

@@ -2,37 +2,23 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import type { Agent } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, unique } from './harness/factories.js';
+import { unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { startTestServer } from './harness/server.js';
 import { connectWs, subscribeWs } from './harness/subscriptions.js';
 import { StartSession } from './harness/workflow.js';
 
 const TraceViewer = graphql(`query TraceViewer { viewer { id } sessions(first: 5) { edges { node { id } } } }`);
 const TraceFeed = graphql(`subscription TraceFeed { activityFeed { id type } }`);
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-let token: string;
 const exporter = new InMemorySpanExporter();
-
-beforeAll(async () => {
-  database = await createTestDatabase({ traceSql: true });
-  server = await startTestServer(database, {}, { traceExporter: exporter });
-  agent = await createAgent(database.prisma);
-  token = await server.tokenFor(agent.authSubject);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('databaseOptions', { scope: 'file' }, { traceSql: true })
+  .extend('serverOptions', { scope: 'file' }, { dependencies: { traceExporter: exporter } });
 
 beforeEach(() => exporter.reset());
 
@@ -66,7 +52,7 @@ const descendantsOf = (spans: ReadableSpan[], parent: ReadableSpan): ReadableSpa
   childrenOf(spans, parent).flatMap((child) => [child, ...descendantsOf(spans, child)]);
 
 describe('spans through a real server', () => {
-  it('nests a mutation: HTTP → parse, validate, execute → session transaction → SQL', async () => {
+  it('nests a mutation: HTTP → parse, validate, execute → session transaction → SQL', async ({ server, token }) => {
     const subject = unique('traced-subject-');
     await expectData(server.url, StartSession, { input: { subject } }, token);
     const { root, spans } = await traceOf('POST /graphql');
@@ -102,7 +88,10 @@ describe('spans through a real server', () => {
     expect(JSON.stringify(spans.map((span) => span.attributes))).not.toContain(subject);
   });
 
-  it('nests the SQL of a query under its execute span, and joins the caller’s trace (traceparent)', async () => {
+  it('nests the SQL of a query under its execute span, and joins the caller’s trace (traceparent)', async ({
+    server,
+    token,
+  }) => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpan = '00f067aa0ba902b7';
     const response = await fetch(server.url, {
@@ -125,7 +114,7 @@ describe('spans through a real server', () => {
     expect(sql.length, tree(spans, root).join('\n')).toBeGreaterThanOrEqual(1);
   });
 
-  it('marks a failed operation and names its error codes', async () => {
+  it('marks a failed operation and names its error codes', async ({ server, token }) => {
     await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -137,7 +126,7 @@ describe('spans through a real server', () => {
     expect(execute.attributes['graphql.error.codes']).toEqual(['PAGE_SIZE_EXCEEDED']);
   });
 
-  it('traces a WebSocket operation in a span of its own', async () => {
+  it('traces a WebSocket operation in a span of its own', async ({ server, token }) => {
     const connection = connectWs(server.url, token);
     const feed = subscribeWs(connection, TraceFeed, {});
     try {
@@ -190,7 +179,7 @@ describe('configuration', () => {
 });
 
 describe('OTLP export', () => {
-  it('posts the spans to the collector at OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
+  it('posts the spans to the collector at OTEL_EXPORTER_OTLP_ENDPOINT', async ({ database, agent }) => {
     const received: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders; body: Buffer }> = [];
     const collector = createServer((request, response) => {
       const chunks: Buffer[] = [];

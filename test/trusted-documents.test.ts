@@ -1,13 +1,11 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, type GraphQLFormattedError, print } from 'graphql';
 import { type Client, createClient, type SubscribePayload } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import WebSocket from 'ws';
-import type { Agent } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it as base } from './harness/fixtures.js';
+import type { TestServer } from './harness/server.js';
 
 const TrustedViewer = graphql(`query TrustedViewer { viewer { id email } }`);
 const TrustedStartSession = graphql(`
@@ -22,42 +20,38 @@ function documentIdOf(document: TypedDocumentNode<unknown, never>): string {
   return (document as unknown as { __meta__: { hash: string } }).__meta__.hash;
 }
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-let token: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database, { TRUSTED_DOCUMENTS: 'on', EVENT_POLL_INTERVAL_MS: '3600000' });
-  agent = await createAgent(database.prisma);
-  token = await server.tokenFor(agent.authSubject);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
-
-/** POSTs a raw GraphQL-over-HTTP body: these tests are about which bodies are accepted. */
-async function send(body: Record<string, unknown>) {
-  const response = await fetch(server.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-      authorization: `Bearer ${token}`,
+const it = base
+  .extend(
+    'serverOptions',
+    { scope: 'file' },
+    {
+      environment: { TRUSTED_DOCUMENTS: 'on', EVENT_POLL_INTERVAL_MS: '3600000' },
     },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, text, ...(JSON.parse(text) as ExecutionResult<Record<string, unknown>>) };
-}
-
-const sessionCount = () => database.prisma.chatSession.count({ where: { agentId: agent.id } });
+  )
+  /** POSTs a raw GraphQL-over-HTTP body: these tests are about which bodies are accepted. */
+  .extend('send', { scope: 'file' }, async ({ server, token }) => async (body: Record<string, unknown>) => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, text, ...(JSON.parse(text) as ExecutionResult<Record<string, unknown>>) };
+  })
+  .extend(
+    'sessionCount',
+    { scope: 'file' },
+    async ({ database, agent }) =>
+      () =>
+        database.prisma.chatSession.count({ where: { agentId: agent.id } }),
+  );
 
 describe('with TRUSTED_DOCUMENTS=on', () => {
-  it('runs a manifest operation by documentId', async () => {
+  it('runs a manifest operation by documentId', async ({ agent, send }) => {
     const result = await send({ documentId: documentIdOf(TrustedViewer) });
     expect(result.errors, result.text).toBeUndefined();
     expect(result.data).toMatchObject({ viewer: { email: agent.email } });
@@ -71,14 +65,18 @@ describe('with TRUSTED_DOCUMENTS=on', () => {
     });
   });
 
-  it('runs a manifest operation by extensions.persistedQuery.sha256Hash', async () => {
+  it('runs a manifest operation by extensions.persistedQuery.sha256Hash', async ({ agent, send }) => {
     const sha256Hash = documentIdOf(TrustedViewer).replace(/^sha256:/, '');
     const result = await send({ extensions: { persistedQuery: { version: 1, sha256Hash } } });
     expect(result.errors, result.text).toBeUndefined();
     expect(result.data).toMatchObject({ viewer: { email: agent.email } });
   });
 
-  it('refuses any query text with PERSISTED_QUERY_ONLY, even the text of a trusted document, before touching the database', async () => {
+  it('refuses any query text with PERSISTED_QUERY_ONLY, even the text of a trusted document, before touching the database', async ({
+    database,
+    send,
+    sessionCount,
+  }) => {
     const before = await sessionCount();
     for (const query of [
       '{ viewer { id } }',
@@ -98,7 +96,7 @@ describe('with TRUSTED_DOCUMENTS=on', () => {
     expect(await sessionCount()).toBe(before);
   });
 
-  it('refuses an unknown id with PERSISTED_QUERY_NOT_FOUND', async () => {
+  it('refuses an unknown id with PERSISTED_QUERY_NOT_FOUND', async ({ send }) => {
     const unknown = `sha256:${'0'.repeat(64)}`;
     for (const body of [
       { documentId: unknown },
@@ -113,7 +111,7 @@ describe('with TRUSTED_DOCUMENTS=on', () => {
     }
   });
 
-  it('refuses query text smuggled beside a trusted id', async () => {
+  it('refuses query text smuggled beside a trusted id', async ({ send, sessionCount }) => {
     const before = await sessionCount();
     const result = await send({
       documentId: documentIdOf(TrustedViewer),
@@ -153,7 +151,7 @@ function overSocket(client: Client, payload: SubscribePayload & Record<string, u
   return { outcome, done, stop: () => stop() };
 }
 
-function openSocket(): Client {
+function openSocket(server: TestServer, token: string): Client {
   return createClient({
     url: server.url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
@@ -168,8 +166,13 @@ const codes = (errors: readonly GraphQLFormattedError[] | undefined) =>
   errors?.map((error) => error.extensions?.['code']);
 
 describe('with TRUSTED_DOCUMENTS=on, over WebSocket', () => {
-  it('runs manifest operations by documentId and by extensions.persistedQuery.sha256Hash', async () => {
-    const client = openSocket();
+  it('runs manifest operations by documentId and by extensions.persistedQuery.sha256Hash', async ({
+    server,
+    agent,
+    token,
+    send,
+  }) => {
+    const client = openSocket(server, token);
     try {
       // graphql-ws requires a `query` string in every subscribe message: send it empty.
       const byId = await overSocket(client, { query: '', documentId: documentIdOf(TrustedViewer) }).done;
@@ -206,8 +209,13 @@ describe('with TRUSTED_DOCUMENTS=on, over WebSocket', () => {
     }
   });
 
-  it('refuses query text, unknown ids and text smuggled beside an id with the codes HTTP uses, before touching the database', async () => {
-    const client = openSocket();
+  it('refuses query text, unknown ids and text smuggled beside an id with the codes HTTP uses, before touching the database', async ({
+    server,
+    database,
+    token,
+    sessionCount,
+  }) => {
+    const client = openSocket(server, token);
     try {
       // Connecting looks the viewer up; what follows must not reach the database at all.
       await overSocket(client, { query: '', documentId: documentIdOf(TrustedViewer) }).done;

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { type Agent, Prisma } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import type { TestDatabase } from './harness/database.js';
 import { createAgent, createOperator, createSessionGraph, unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 import { callerFor, globalId } from './harness/workflow.js';
 
 /**
@@ -78,25 +78,8 @@ const OWNED_TYPES = [
 type OwnedType = (typeof OWNED_TYPES)[number];
 type Graph = Awaited<ReturnType<typeof createSessionGraph>>;
 
-let database: TestDatabase;
-let server: TestServer;
-let agent1: Agent;
-let agent2: Agent;
-let admin: Agent;
-let asAgent1: ReturnType<typeof callerFor>;
-let asAgent2: ReturnType<typeof callerFor>;
-let asAdmin: ReturnType<typeof callerFor>;
-/** One global id of each owned type, from agent1's and from agent2's data. */
-let mine: Record<OwnedType, string>;
-let theirs: Record<OwnedType, string>;
-let agent2Graphs: Graph[];
-/** Operators: one that quoted only on agent2's trips, one on both agents' trips, one on none. */
-let agent2OnlyOperator: string;
-let sharedOperator: string;
-let idleOperator: string;
-
 /** Global ids of every owned type in one session graph, read from its rows. */
-async function globalIdsOf(graph: Graph): Promise<Record<OwnedType, string>> {
+async function globalIdsOf(database: TestDatabase, graph: Graph): Promise<Record<OwnedType, string>> {
   const { prisma } = database;
   const message = await prisma.message.findFirstOrThrow({ where: { conversationId: graph.conversation.id } });
   const leg = await prisma.tripLeg.findFirstOrThrow({ where: { requestId: graph.request.id } });
@@ -116,21 +99,19 @@ async function globalIdsOf(graph: Graph): Promise<Record<OwnedType, string>> {
   };
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
+const it = base.extend('seeded', { scope: 'file' }, async ({ server, database }) => {
   const { prisma } = database;
-  agent1 = await createAgent(prisma);
-  agent2 = await createAgent(prisma);
-  admin = await createAgent(prisma, 'ADMIN');
-  asAgent1 = callerFor(server, await server.tokenFor(agent1.authSubject));
-  asAgent2 = callerFor(server, await server.tokenFor(agent2.authSubject));
-  asAdmin = callerFor(server, await server.tokenFor(admin.authSubject));
+  const agent1 = await createAgent(prisma);
+  const agent2 = await createAgent(prisma);
+  const admin = await createAgent(prisma, 'ADMIN');
+  const asAgent1 = callerFor(server, await server.tokenFor(agent1.authSubject));
+  const asAgent2 = callerFor(server, await server.tokenFor(agent2.authSubject));
+  const asAdmin = callerFor(server, await server.tokenFor(admin.authSubject));
 
   const agent1Graph = await createSessionGraph(prisma, agent1, { subject: 'Agent one to Nice' });
   // agent2 has more sessions, quotes and messages than agent1, and one of them paused, so
   // any of them leaking into agent1's list or stats changes the figures.
-  agent2Graphs = [
+  const agent2Graphs = [
     await createSessionGraph(prisma, agent2, { subject: 'Agent two Zermatt retreat', quotes: 3, messages: 5 }),
     await createSessionGraph(prisma, agent2, { quotes: 1 }),
     await createSessionGraph(prisma, agent2, { withProposal: false }),
@@ -139,12 +120,14 @@ beforeAll(async () => {
     where: { id: agent2Graphs[1]?.session.id ?? '' },
     data: { status: 'PAUSED', quotesExpectedCount: 4 },
   });
-  mine = await globalIdsOf(agent1Graph);
-  theirs = await globalIdsOf(agent2Graphs[0] as Graph);
+  // One global id of each owned type, from agent1's and from agent2's data.
+  const mine = await globalIdsOf(database, agent1Graph);
+  const theirs = await globalIdsOf(database, agent2Graphs[0] as Graph);
 
   // The factory gives every graph an operator of its own, so agent2's is one agent1 never dealt with.
   const agent2Quote = await prisma.quote.findUniqueOrThrow({ where: { id: agent2Graphs[0]?.quotes[0]?.id ?? '' } });
-  agent2OnlyOperator = globalId('Operator', agent2Quote.operatorId);
+  // Operators: one that quoted only on agent2's trips, one on both agents' trips, one on none.
+  const agent2OnlyOperator = globalId('Operator', agent2Quote.operatorId);
   const shared = await createOperator(prisma);
   for (const graph of [agent1Graph, agent2Graphs[0] as Graph]) {
     await prisma.quote.create({
@@ -157,30 +140,44 @@ beforeAll(async () => {
       },
     });
   }
-  sharedOperator = globalId('Operator', shared.id);
-  idleOperator = globalId('Operator', (await createOperator(prisma)).id);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
+  const sharedOperator = globalId('Operator', shared.id);
+  const idleOperator = globalId('Operator', (await createOperator(prisma)).id);
+  return {
+    agent1,
+    agent2,
+    admin,
+    asAgent1,
+    asAgent2,
+    asAdmin,
+    mine,
+    theirs,
+    agent2Graphs,
+    agent2OnlyOperator,
+    sharedOperator,
+    idleOperator,
+  };
 });
 
 describe("node(id) never hands an agent another agent's object", () => {
-  it.each(OWNED_TYPES)("answers null for another agent's %s, which its owner and an admin see", async (type) => {
-    const id = theirs[type];
-    // expectData fails on any error: a hidden object is simply not found.
-    expect((await asAgent1(NodeById, { id })).node).toBeNull();
-    expect((await asAgent2(NodeById, { id })).node).toEqual({ __typename: type, id });
-    expect((await asAdmin(NodeById, { id })).node).toEqual({ __typename: type, id });
-  });
+  it.for(OWNED_TYPES)(
+    "answers null for another agent's %s, which its owner and an admin see",
+    async (type, { seeded: { asAgent1, asAgent2, asAdmin, theirs } }) => {
+      const id = theirs[type];
+      // expectData fails on any error: a hidden object is simply not found.
+      expect((await asAgent1(NodeById, { id })).node).toBeNull();
+      expect((await asAgent2(NodeById, { id })).node).toEqual({ __typename: type, id });
+      expect((await asAdmin(NodeById, { id })).node).toEqual({ __typename: type, id });
+    },
+  );
 
-  it.each(OWNED_TYPES)('still answers an agent its own %s', async (type) => {
+  it.for(OWNED_TYPES)('still answers an agent its own %s', async (type, { seeded: { asAgent1, mine } }) => {
     const id = mine[type];
     expect((await asAgent1(NodeById, { id })).node).toEqual({ __typename: type, id });
   });
 
-  it('shows an agent only itself among agents, admins every agent', async () => {
+  it('shows an agent only itself among agents, admins every agent', async ({
+    seeded: { agent1, agent2, admin, asAgent1, asAdmin },
+  }) => {
     const [self, other, anAdmin] = [agent1, agent2, admin].map((agent) => globalId('Agent', agent.id));
     expect((await asAgent1(NodeById, { id: self as string })).node).toEqual({ __typename: 'Agent', id: self });
     expect((await asAgent1(NodeById, { id: other as string })).node).toBeNull();
@@ -188,7 +185,9 @@ describe("node(id) never hands an agent another agent's object", () => {
     expect((await asAdmin(NodeById, { id: other as string })).node).toEqual({ __typename: 'Agent', id: other });
   });
 
-  it('shows an agent only the operators that quoted on its own trips', async () => {
+  it('shows an agent only the operators that quoted on its own trips', async ({
+    seeded: { asAgent1, asAgent2, asAdmin, agent2OnlyOperator, sharedOperator, idleOperator },
+  }) => {
     // Operators are shared reference data, so the rule is "has quoted for you", not ownership.
     expect((await asAgent1(NodeById, { id: sharedOperator })).node).toEqual({
       __typename: 'Operator',
@@ -202,7 +201,7 @@ describe("node(id) never hands an agent another agent's object", () => {
     }
   });
 
-  it("answers session(id) with null for another agent's session", async () => {
+  it("answers session(id) with null for another agent's session", async ({ seeded: { asAgent1, asAdmin, theirs } }) => {
     expect((await asAgent1(SessionById, { id: theirs.ChatSession })).session).toBeNull();
     expect((await asAdmin(SessionById, { id: theirs.ChatSession })).session?.id).toBe(theirs.ChatSession);
   });
@@ -210,7 +209,15 @@ describe("node(id) never hands an agent another agent's object", () => {
 
 describe('nodes(ids) with ids of both agents', () => {
   /** Every type, agent1's object then agent2's, plus the agents and operators. */
-  function mixedIds() {
+  function mixedIds(seeded: {
+    mine: Record<OwnedType, string>;
+    theirs: Record<OwnedType, string>;
+    agent1: Agent;
+    agent2: Agent;
+    sharedOperator: string;
+    agent2OnlyOperator: string;
+  }) {
+    const { mine, theirs, agent1, agent2, sharedOperator, agent2OnlyOperator } = seeded;
     const entries: Array<{ id: string; type: string; visibleToAgent1: boolean }> = [];
     for (const type of OWNED_TYPES) {
       entries.push({ id: mine[type], type, visibleToAgent1: true }, { id: theirs[type], type, visibleToAgent1: false });
@@ -224,23 +231,25 @@ describe('nodes(ids) with ids of both agents', () => {
     return entries;
   }
 
-  it("answers null exactly where the object is another agent's, in order", async () => {
-    const entries = mixedIds();
+  it("answers null exactly where the object is another agent's, in order", async ({ seeded }) => {
+    const { asAgent1 } = seeded;
+    const entries = mixedIds(seeded);
     const result = await asAgent1(NodesByIds, { ids: entries.map((entry) => entry.id) });
     expect(result.nodes).toEqual(
       entries.map((entry) => (entry.visibleToAgent1 ? { __typename: entry.type, id: entry.id } : null)),
     );
   });
 
-  it('answers an admin every one of them', async () => {
-    const entries = mixedIds();
+  it('answers an admin every one of them', async ({ seeded }) => {
+    const { asAdmin } = seeded;
+    const entries = mixedIds(seeded);
     const result = await asAdmin(NodesByIds, { ids: entries.map((entry) => entry.id) });
     expect(result.nodes).toEqual(entries.map((entry) => ({ __typename: entry.type, id: entry.id })));
   });
 });
 
 describe("the session list and stats never count another agent's sessions", () => {
-  it("lists exactly the agent's own sessions", async () => {
+  it("lists exactly the agent's own sessions", async ({ database, seeded: { agent1, asAgent1 } }) => {
     const own = await database.prisma.chatSession.findMany({ where: { agentId: agent1.id } });
     const list = await asAgent1(SessionList, { first: 100 });
     expect(list.sessions.totalCount).toBe(own.length);
@@ -252,7 +261,9 @@ describe("the session list and stats never count another agent's sessions", () =
     );
   });
 
-  it("finds nothing when filtering on another agent's client, trip, RFQ or subject", async () => {
+  it("finds nothing when filtering on another agent's client, trip, RFQ or subject", async ({
+    seeded: { asAgent1, asAgent2, agent2Graphs },
+  }) => {
     const graph = agent2Graphs[0] as Graph;
     const filters = [
       { clientId: globalId('Client', graph.client.id) },
@@ -269,7 +280,7 @@ describe("the session list and stats never count another agent's sessions", () =
     }
   });
 
-  it("counts only the agent's own sessions in sessionStats", async () => {
+  it("counts only the agent's own sessions in sessionStats", async ({ database, seeded: { agent1, asAgent1 } }) => {
     const expected = await database.prisma.chatSession.aggregate({
       where: { agentId: agent1.id },
       _count: { _all: true },
@@ -284,14 +295,17 @@ describe("the session list and stats never count another agent's sessions", () =
     expect(sessionStats.byStatus.find((row) => row.status === 'PAUSED')?.count).toBe(0);
   });
 
-  it('counts every agent for an admin', async () => {
+  it('counts every agent for an admin', async ({ database, seeded: { asAdmin } }) => {
     const { sessionStats } = await asAdmin(Stats, {});
     expect(sessionStats.total).toBe(await database.prisma.chatSession.count());
   });
 });
 
 describe('filtering sessions by agent is for admins only', () => {
-  it('refuses an agent the agentId filter, for another agent and for itself alike', async () => {
+  it('refuses an agent the agentId filter, for another agent and for itself alike', async ({
+    server,
+    seeded: { agent1, agent2 },
+  }) => {
     const token = await server.tokenFor(agent1.authSubject);
     for (const agent of [agent2, agent1]) {
       const filter = { agentId: globalId('Agent', agent.id) };
@@ -307,7 +321,7 @@ describe('filtering sessions by agent is for admins only', () => {
     }
   });
 
-  it("gives an admin exactly that agent's sessions", async () => {
+  it("gives an admin exactly that agent's sessions", async ({ database, seeded: { agent2, asAdmin } }) => {
     const filter = { agentId: globalId('Agent', agent2.id) };
     const expected = await database.prisma.chatSession.findMany({ where: { agentId: agent2.id } });
     const list = await asAdmin(SessionList, { first: 100, filter });

@@ -2,12 +2,11 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, type GraphQLFormattedError, print } from 'graphql';
 import { type Client, createClient, type SubscribePayload } from 'graphql-ws';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, vi } from 'vitest';
 import WebSocket from 'ws';
-import type { Agent } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { expectData } from './harness/graphql.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 
@@ -28,9 +27,6 @@ const HardeningRecordMessage = graphql(`
   }
 `);
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
 const opened: Client[] = [];
 
 const sessionGlobalId = (id: string) => Buffer.from(`ChatSession:${id}`).toString('base64');
@@ -145,24 +141,15 @@ const text = <D, V>(document: TypedDocumentNode<D, V>, variables?: V) => ({
 const codesOf = (operation: Operation) =>
   Array.isArray(operation.error) ? operation.error.map((error) => error.extensions?.['code']) : operation.error;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  agent = await createAgent(database.prisma);
-});
+const it = base;
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((client) => client.dispose()));
   vi.restoreAllMocks();
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
-
 describe('token lifetime', () => {
-  it('keeps a socket with a 30-day token open and serving', async () => {
+  it('keeps a socket with a 30-day token open and serving', async ({ server, database, agent }) => {
     const { session } = await createSessionGraph(database.prisma, agent);
     const socket = connect(server, await server.tokenFor(agent.authSubject, { expiresIn: '30d' }));
     expect(await socket.acknowledged()).toBe(true);
@@ -175,7 +162,10 @@ describe('token lifetime', () => {
     expect(socket.isOpen()).toBe(true);
   });
 
-  it('refuses a signed token of an unknown or deactivated agent at connection time with 4403', async () => {
+  it('refuses a signed token of an unknown or deactivated agent at connection time with 4403', async ({
+    server,
+    database,
+  }) => {
     const unknown = connect(server, await server.tokenFor('test|nobody-has-this-subject'));
     expect(await unknown.acknowledged()).toBe(false);
     expect((await unknown.closed()).code).toBe(4403);
@@ -189,7 +179,10 @@ describe('token lifetime', () => {
 });
 
 describe('a failing operation fails alone', () => {
-  it('answers parse, limit, validation and authentication failures with coded `error` messages and keeps the socket', async () => {
+  it('answers parse, limit, validation and authentication failures with coded `error` messages and keeps the socket', async ({
+    server,
+    database,
+  }) => {
     const consoleError = vi.spyOn(console, 'error');
     const member = await createAgent(database.prisma);
     const { session } = await createSessionGraph(database.prisma, member);
@@ -235,7 +228,7 @@ describe('a failing operation fails alone', () => {
 
   it.skipIf(!process.env['TEST_DATABASE_URL'])(
     'answers a viewer look-up that misses the deadline with REQUEST_TIMEOUT, and a new socket with 1013 (PostgreSQL)',
-    async () => {
+    async ({ database, agent }) => {
       const slow = await startTestServer(database, { REQUEST_TIMEOUT_MS: '1000' });
       const locker = new pg.Client({ connectionString: database.url });
       await locker.connect();
@@ -268,7 +261,10 @@ describe('a failing operation fails alone', () => {
 });
 
 describe('bounded messages and operations', () => {
-  it('refuses a message over the body limit with close code 1009 and serves one under it', async () => {
+  it('refuses a message over the body limit with close code 1009 and serves one under it', async ({
+    server,
+    agent,
+  }) => {
     const token = await server.tokenFor(agent.authSubject);
     expect(server.config.limits.maxBodyBytes).toBe(1_000_000);
     const under = connect(server, token);
@@ -283,7 +279,10 @@ describe('bounded messages and operations', () => {
     expect(await huge.ended()).toBe('error');
   });
 
-  it('refuses operations past MAX_SUBSCRIPTIONS_PER_CONNECTION on one socket with TOO_MANY_SUBSCRIPTIONS', async () => {
+  it('refuses operations past MAX_SUBSCRIPTIONS_PER_CONNECTION on one socket with TOO_MANY_SUBSCRIPTIONS', async ({
+    database,
+    agent,
+  }) => {
     const capped = await startTestServer(database, { MAX_SUBSCRIPTIONS_PER_CONNECTION: '2' });
     try {
       const { session } = await createSessionGraph(database.prisma, agent);
@@ -314,7 +313,7 @@ describe('bounded messages and operations', () => {
 });
 
 describe.skipIf(!process.env['TEST_DATABASE_URL'])('shutdown (PostgreSQL)', () => {
-  it('waits for an event still being resolved, then completes, then closes with 1001', async () => {
+  it('waits for an event still being resolved, then completes, then closes with 1001', async ({ database, agent }) => {
     const own = await startTestServer(database);
     const { session } = await createSessionGraph(database.prisma, agent);
     const socket = connect(own, await own.tokenFor(agent.authSubject));

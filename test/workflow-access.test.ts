@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { describe, expect } from 'vitest';
 import { createAgent, unique } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it as base } from './harness/fixtures.js';
 import {
   ArchiveSession,
   ArchiveStaleSessions,
@@ -29,30 +27,17 @@ import {
   uuidOf,
 } from './harness/workflow.js';
 
-let database: TestDatabase;
-let server: TestServer;
-let owner: Agent;
-let ownerToken: string;
-let asOwner: ReturnType<typeof callerFor>;
-let asOther: ReturnType<typeof callerFor>;
-let asAdmin: ReturnType<typeof callerFor>;
-let asIntegration: ReturnType<typeof callerFor>;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  owner = await createAgent(database.prisma);
-  ownerToken = await server.tokenFor(owner.authSubject);
-  asOwner = callerFor(server, ownerToken);
-  asOther = callerFor(server, await server.tokenFor((await createAgent(database.prisma)).authSubject));
-  asAdmin = callerFor(server, await server.tokenFor((await createAgent(database.prisma, 'ADMIN')).authSubject));
-  asIntegration = callerFor(server, await server.serviceToken());
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('owner', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('ownerToken', { scope: 'file' }, async ({ server, owner }) => server.tokenFor(owner.authSubject))
+  .extend('asOwner', { scope: 'file' }, async ({ server, ownerToken }) => callerFor(server, ownerToken))
+  .extend('asOther', { scope: 'file' }, async ({ server, database }) =>
+    callerFor(server, await server.tokenFor((await createAgent(database.prisma)).authSubject)),
+  )
+  .extend('asAdmin', { scope: 'file' }, async ({ server, database }) =>
+    callerFor(server, await server.tokenFor((await createAgent(database.prisma, 'ADMIN')).authSubject)),
+  )
+  .extend('asIntegration', { scope: 'file' }, async ({ server }) => callerFor(server, await server.serviceToken()));
 
 /** Every workflow mutation on one session, with inputs that are valid for a session at ANALYZING_QUOTES. */
 function everyMutation(run: ReturnType<typeof callerFor>, sessionId: string, quoteId: string) {
@@ -81,7 +66,12 @@ function everyMutation(run: ReturnType<typeof callerFor>, sessionId: string, quo
 }
 
 describe("another agent's session", () => {
-  it('is a NotFoundError for every mutation, and nothing is written', async () => {
+  it('is a NotFoundError for every mutation, and nothing is written', async ({
+    server,
+    database,
+    ownerToken,
+    asOther,
+  }) => {
     const session = await sessionAt(server, ownerToken, 'ANALYZING_QUOTES');
     const before = await footprint(database.prisma, session.uuid);
 
@@ -103,7 +93,11 @@ describe("another agent's session", () => {
 });
 
 describe('a service token', () => {
-  it("drives any agent's session through the whole workflow, as the integration", async () => {
+  it("drives any agent's session through the whole workflow, as the integration", async ({
+    database,
+    owner,
+    asIntegration,
+  }) => {
     const run = asIntegration;
     const missingAgent = (await run(StartSession, { input: {} })).startSession;
     expect(missingAgent).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'agentId' }] });
@@ -161,7 +155,13 @@ describe('a service token', () => {
 });
 
 describe('an archived session', () => {
-  it("refuses people's actions but records an integration's message and quote", async () => {
+  it("refuses people's actions but records an integration's message and quote", async ({
+    server,
+    database,
+    ownerToken,
+    asOwner,
+    asIntegration,
+  }) => {
     const session = await sessionAt(server, ownerToken, 'ANALYZING_QUOTES');
     as((await asOwner(ArchiveSession, { input: { sessionId: session.id } })).archiveSession, 'ArchiveSessionPayload');
     const before = await footprint(database.prisma, session.uuid);
@@ -200,9 +200,9 @@ describe('an archived session', () => {
 });
 
 describe('a session that has ended', () => {
-  it.each(['COMPLETED', 'ARCHIVED'] as const)(
+  it.for(['COMPLETED', 'ARCHIVED'] as const)(
     'refuses to relink the Avinode RFQ of a %s session, and writes nothing',
-    async (status) => {
+    async (status, { server, database, ownerToken, asOwner, asIntegration }) => {
       const session = await sessionAt(server, ownerToken, 'REQUESTING_QUOTES');
       as(
         (await asOwner(CompleteSession, { input: { sessionId: session.id } })).completeSession,
@@ -230,7 +230,14 @@ describe('a session that has ended', () => {
 });
 
 describe('archiveStaleSessions', () => {
-  it('is forbidden to agents and archives, for admins, every session idle for longer than the cutoff', async () => {
+  it('is forbidden to agents and archives, for admins, every session idle for longer than the cutoff', async ({
+    server,
+    database,
+    ownerToken,
+    asOwner,
+    asAdmin,
+    asIntegration,
+  }) => {
     const staleActive = await sessionAt(server, ownerToken, 'SEARCHING_AIRCRAFT');
     const staleCompleted = await sessionAt(server, ownerToken, 'UNDERSTANDING_REQUEST');
     as(

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, unique } from './harness/factories.js';
+import { describe, expect } from 'vitest';
+import { unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import type { TestServer } from './harness/server.js';
 import {
   CaptureTripRequest,
   captureInput,
@@ -20,46 +20,35 @@ import {
  * fail for one session, so everything the mutation wrote before it must roll back.
  */
 
-let database: TestDatabase;
-let server: TestServer;
-let token: string;
-
 const FAILURE_TEXT = 'injected failure for session';
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  token = await server.tokenFor((await createAgent(database.prisma)).authSubject);
-  await database.prisma.$executeRawUnsafe(`
-    CREATE FUNCTION test_fail_session_event() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      RAISE EXCEPTION '${FAILURE_TEXT} % (secret: relation session_events)', NEW.session_id;
-    END
-    $$`);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
-
-/** Makes every event insert for this one session fail; returns the undo. */
-async function failEventsOf(sessionUuid: string): Promise<() => Promise<void>> {
-  const trigger = unique('test_fail_events_');
-  await database.prisma.$executeRawUnsafe(
-    `CREATE TRIGGER ${trigger} BEFORE INSERT ON session_events FOR EACH ROW
-     WHEN (NEW.session_id = '${sessionUuid}'::uuid) EXECUTE FUNCTION test_fail_session_event()`,
-  );
-  return async () => {
-    await database.prisma.$executeRawUnsafe(`DROP TRIGGER ${trigger} ON session_events`);
-  };
-}
+const it = base
+  /** Makes every event insert for one session fail; returns the undo. */
+  .extend('failEventsOf', { scope: 'file' }, async ({ database }) => {
+    await database.prisma.$executeRawUnsafe(`
+      CREATE FUNCTION test_fail_session_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION '${FAILURE_TEXT} % (secret: relation session_events)', NEW.session_id;
+      END
+      $$`);
+    return async (sessionUuid: string): Promise<() => Promise<void>> => {
+      const trigger = unique('test_fail_events_');
+      await database.prisma.$executeRawUnsafe(
+        `CREATE TRIGGER ${trigger} BEFORE INSERT ON session_events FOR EACH ROW
+         WHEN (NEW.session_id = '${sessionUuid}'::uuid) EXECUTE FUNCTION test_fail_session_event()`,
+      );
+      return async () => {
+        await database.prisma.$executeRawUnsafe(`DROP TRIGGER ${trigger} ON session_events`);
+      };
+    };
+  });
 
 type Case = {
   mutation: string;
   stage: Stage;
   call: (
     session: Awaited<ReturnType<typeof sessionAt>>,
+    as: { server: TestServer; token: string },
   ) => Promise<{ data?: unknown; errors?: readonly unknown[] | undefined }>;
   success: string;
 };
@@ -68,7 +57,7 @@ const CASES: Case[] = [
   {
     mutation: 'receiveQuote',
     stage: 'REQUESTING_QUOTES',
-    call: (session) =>
+    call: (session, { server, token }) =>
       execute(
         server.url,
         ReceiveQuote,
@@ -85,14 +74,14 @@ const CASES: Case[] = [
   {
     mutation: 'captureTripRequest',
     stage: 'UNDERSTANDING_REQUEST',
-    call: (session) =>
+    call: (session, { server, token }) =>
       execute(server.url, CaptureTripRequest, { input: captureInput(session.id, { budget: '75000.00' }) }, token),
     success: 'CaptureTripRequestPayload',
   },
   {
     mutation: 'generateProposal',
     stage: 'ANALYZING_QUOTES',
-    call: (session) =>
+    call: (session, { server, token }) =>
       execute(
         server.url,
         GenerateProposal,
@@ -104,15 +93,15 @@ const CASES: Case[] = [
 ];
 
 describe('a failure half-way through a mutation', () => {
-  it.each(CASES)(
+  it.for(CASES)(
     '$mutation writes nothing at all, and the client gets a masked error',
-    async ({ stage, call, success }) => {
+    async ({ stage, call, success }, { server, database, token, failEventsOf }) => {
       const session = await sessionAt(server, token, stage);
       const before = await footprint(database.prisma, session.uuid);
       const operatorsBefore = await database.prisma.operator.count();
       const undo = await failEventsOf(session.uuid);
 
-      const failed = await call(session);
+      const failed = await call(session, { server, token });
 
       expect(failed.data ?? null).toBeNull();
       expect(failed.errors).toHaveLength(1);
@@ -126,7 +115,7 @@ describe('a failure half-way through a mutation', () => {
       expect(await database.prisma.operator.count()).toBe(operatorsBefore);
 
       await undo();
-      const retried = await call(session);
+      const retried = await call(session, { server, token });
 
       expect(retried.errors).toBeUndefined();
       expect(Object.values(retried.data as Record<string, { __typename: string }>)[0]?.__typename).toBe(success);
@@ -136,7 +125,12 @@ describe('a failure half-way through a mutation', () => {
     },
   );
 
-  it('proves the trigger bites: it fails inserts for its session only', async () => {
+  it('proves the trigger bites: it fails inserts for its session only', async ({
+    server,
+    database,
+    token,
+    failEventsOf,
+  }) => {
     const target = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const bystander = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const { agentId } = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: target.uuid } });

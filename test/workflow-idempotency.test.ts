@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, unique } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { describe, expect } from 'vitest';
+import { unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import {
   as,
   CompleteSession,
-  callerFor,
   eventTypes,
   footprint,
   LinkAvinodeTrip,
@@ -17,30 +15,15 @@ import {
   uuidOf,
 } from './harness/workflow.js';
 
-let database: TestDatabase;
-let server: TestServer;
-let token: string;
-let integrationToken: string;
-let call: ReturnType<typeof callerFor>;
-let integration: ReturnType<typeof callerFor>;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  const agent = await createAgent(database.prisma);
-  token = await server.tokenFor(agent.authSubject);
-  integrationToken = await server.serviceToken();
-  call = callerFor(server, token);
-  integration = callerFor(server, integrationToken);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base.extend('integrationToken', { scope: 'file' }, async ({ server }) => server.serviceToken());
 
 describe('re-delivered messages', () => {
-  it('are recorded once, counted once and logged once; the second delivery says created: false', async () => {
+  it('are recorded once, counted once and logged once; the second delivery says created: false', async ({
+    server,
+    database,
+    token,
+    integration,
+  }) => {
     const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
     const input = {
       sessionId: session.id,
@@ -62,7 +45,12 @@ describe('re-delivered messages', () => {
 });
 
 describe('re-delivered quotes', () => {
-  it('with the same avinodeQuoteId and content are UNCHANGED: one row, counted once, no event', async () => {
+  it('with the same avinodeQuoteId and content are UNCHANGED: one row, counted once, no event', async ({
+    server,
+    database,
+    token,
+    integration,
+  }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const input = quoteInput({ avinodeTripId: session.tripId });
 
@@ -87,7 +75,12 @@ describe('re-delivered quotes', () => {
     ]);
   });
 
-  it('with a changed price are UPDATED: the same row, a QUOTE_UPDATED event, the count unchanged', async () => {
+  it('with a changed price are UPDATED: the same row, a QUOTE_UPDATED event, the count unchanged', async ({
+    server,
+    database,
+    token,
+    integration,
+  }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const input = quoteInput({ sessionId: session.id }, { totalPrice: '98500.00' });
 
@@ -116,7 +109,12 @@ describe('re-delivered quotes', () => {
 });
 
 describe('repeated links and starts', () => {
-  it('linkAvinodeTrip with the same ids again changes nothing: changed: false, same version, no event', async () => {
+  it('linkAvinodeTrip with the same ids again changes nothing: changed: false, same version, no event', async ({
+    server,
+    database,
+    token,
+    call,
+  }) => {
     const session = await sessionAt(server, token, 'SEARCHING_AIRCRAFT');
     const input = { sessionId: session.id, avinodeTripId: unique('atrip-'), avinodeRfqId: unique('arfq-') };
     const first = as((await call(LinkAvinodeTrip, { input })).linkAvinodeTrip, 'LinkAvinodeTripPayload');
@@ -139,7 +137,12 @@ describe('repeated links and starts', () => {
     expect(await footprint(database.prisma, session.uuid)).toEqual(before);
   });
 
-  it('startSession on a conversation with an open session returns that session: created: false, nothing written', async () => {
+  it('startSession on a conversation with an open session returns that session: created: false, nothing written', async ({
+    server,
+    database,
+    token,
+    call,
+  }) => {
     const session = await sessionAt(server, token, 'SEARCHING_AIRCRAFT');
     const before = await footprint(database.prisma, session.uuid);
 
@@ -156,7 +159,7 @@ describe('repeated links and starts', () => {
     );
   });
 
-  it('startSession on a conversation whose session has ended opens a new one', async () => {
+  it('startSession on a conversation whose session has ended opens a new one', async ({ server, token, call }) => {
     const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
     as((await call(CompleteSession, { input: { sessionId: session.id } })).completeSession, 'CompleteSessionPayload');
 

@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { describe, expect } from 'vitest';
+import type { TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
+import { it } from './harness/fixtures.js';
 import { execute } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 import {
   as,
   CaptureTripRequest,
@@ -27,40 +27,27 @@ import {
  * the session must not then be stuck at REQUESTING_QUOTES with quotes it cannot use.
  * Also: who may link an Avinode trip, and what a re-delivered quote may not undo.
  */
-let database: TestDatabase;
-let server: TestServer;
-let token: string;
-let call: ReturnType<typeof callerFor>;
-let integration: ReturnType<typeof callerFor>;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  const agent = await createAgent(database.prisma);
-  token = await server.tokenFor(agent.authSubject);
-  call = callerFor(server, token);
-  integration = callerFor(server, await server.serviceToken());
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
-
-async function stepOf(uuid: string) {
+async function stepOf(database: TestDatabase, uuid: string) {
   const row = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: uuid } });
   return { status: row.status, step: row.currentStep };
 }
 
 describe('a session that already holds quotes does not wait for them', () => {
-  it('resuming a session that received quotes while paused moves it on to ANALYZING_QUOTES', async () => {
+  it('resuming a session that received quotes while paused moves it on to ANALYZING_QUOTES', async ({
+    server,
+    database,
+    token,
+    call,
+    integration,
+  }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     as((await call(PauseSession, { input: { sessionId: session.id } })).pauseSession, 'PauseSessionPayload');
     as(
       (await integration(ReceiveQuote, { input: quoteInput({ sessionId: session.id }) })).receiveQuote,
       'ReceiveQuotePayload',
     );
-    expect(await stepOf(session.uuid)).toEqual({ status: 'PAUSED', step: 'REQUESTING_QUOTES' });
+    expect(await stepOf(database, session.uuid)).toEqual({ status: 'PAUSED', step: 'REQUESTING_QUOTES' });
 
     const resumed = as(
       (await call(ResumeSession, { input: { sessionId: session.id } })).resumeSession,
@@ -71,7 +58,13 @@ describe('a session that already holds quotes does not wait for them', () => {
     expect((await eventTypes(database.prisma, session.uuid)).slice(-2)).toEqual(['STATUS_CHANGED', 'STEP_CHANGED']);
   });
 
-  it('a message that resumes such a session moves it on too', async () => {
+  it('a message that resumes such a session moves it on too', async ({
+    server,
+    database,
+    token,
+    call,
+    integration,
+  }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     as((await call(PauseSession, { input: { sessionId: session.id } })).pauseSession, 'PauseSessionPayload');
     await integration(ReceiveQuote, { input: quoteInput({ sessionId: session.id }) });
@@ -99,10 +92,16 @@ describe('a session that already holds quotes does not wait for them', () => {
     );
   });
 
-  it('linking the trip of a session that received quotes before it was linked goes through to ANALYZING_QUOTES', async () => {
+  it('linking the trip of a session that received quotes before it was linked goes through to ANALYZING_QUOTES', async ({
+    server,
+    database,
+    token,
+    call,
+    integration,
+  }) => {
     const session = await sessionAt(server, token, 'SEARCHING_AIRCRAFT');
     await integration(ReceiveQuote, { input: quoteInput({ sessionId: session.id }) });
-    expect(await stepOf(session.uuid)).toEqual({ status: 'ACTIVE', step: 'SEARCHING_AIRCRAFT' });
+    expect(await stepOf(database, session.uuid)).toEqual({ status: 'ACTIVE', step: 'SEARCHING_AIRCRAFT' });
 
     const linked = as(
       (await call(LinkAvinodeTrip, { input: { sessionId: session.id, avinodeTripId: unique('atrip-') } }))
@@ -123,7 +122,7 @@ describe('a session that already holds quotes does not wait for them', () => {
     ]);
   });
 
-  it('resuming a session without quotes leaves it waiting at REQUESTING_QUOTES', async () => {
+  it('resuming a session without quotes leaves it waiting at REQUESTING_QUOTES', async ({ server, token, call }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     await call(PauseSession, { input: { sessionId: session.id } });
     const resumed = as(
@@ -135,7 +134,13 @@ describe('a session that already holds quotes does not wait for them', () => {
 });
 
 describe('a re-delivered quote does not undo the broker’s choice', () => {
-  it('keeps a shortlisted quote shortlisted when the same payload arrives again', async () => {
+  it('keeps a shortlisted quote shortlisted when the same payload arrives again', async ({
+    server,
+    database,
+    token,
+    call,
+    integration,
+  }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const input = quoteInput({ sessionId: session.id });
     const first = as((await integration(ReceiveQuote, { input })).receiveQuote, 'ReceiveQuotePayload');
@@ -155,7 +160,7 @@ describe('a re-delivered quote does not undo the broker’s choice', () => {
     expect(after.version).toBe(before.version);
   });
 
-  it('records an operator withdrawing a shortlisted quote', async () => {
+  it('records an operator withdrawing a shortlisted quote', async ({ server, database, token, call, integration }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const input = quoteInput({ sessionId: session.id });
     const first = as((await integration(ReceiveQuote, { input })).receiveQuote, 'ReceiveQuotePayload');
@@ -173,7 +178,11 @@ describe('a re-delivered quote does not undo the broker’s choice', () => {
 });
 
 describe('linking an Avinode trip', () => {
-  it('refuses a trip that another agent’s session is linked to, and writes nothing', async () => {
+  it('refuses a trip that another agent’s session is linked to, and writes nothing', async ({
+    server,
+    database,
+    token,
+  }) => {
     const tripId = unique('atrip-');
     await sessionAt(server, token, 'REQUESTING_QUOTES', { tripId });
     const other = await createAgent(database.prisma);
@@ -194,7 +203,7 @@ describe('linking an Avinode trip', () => {
     expect(await database.prisma.chatSession.findUniqueOrThrow({ where: { id: theirs.uuid } })).toEqual(before);
   });
 
-  it('refuses to swap an RFQ id the session already has', async () => {
+  it('refuses to swap an RFQ id the session already has', async ({ server, database, token, call }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const row = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
     const refused = as(
@@ -209,7 +218,13 @@ describe('linking an Avinode trip', () => {
     expect(await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } })).toEqual(row);
   });
 
-  it('two sessions linking one trip at the same moment end on one trip request', async () => {
+  it('two sessions linking one trip at the same moment end on one trip request', async ({
+    server,
+    database,
+    token,
+    call,
+    integration,
+  }) => {
     for (let round = 0; round < 5; round++) {
       const tripId = unique('atrip-');
       const sessions = await Promise.all([1, 2, 3].map(() => sessionAt(server, token, 'SEARCHING_AIRCRAFT')));
@@ -230,7 +245,13 @@ describe('linking an Avinode trip', () => {
 });
 
 describe('a quote and a new session of its trip arriving together', () => {
-  it('never leave the new session waiting at REQUESTING_QUOTES with the trip’s quotes in hand', async () => {
+  it('never leave the new session waiting at REQUESTING_QUOTES with the trip’s quotes in hand', async ({
+    server,
+    database,
+    token,
+    call,
+    integration,
+  }) => {
     for (let round = 0; round < 8; round++) {
       const tripId = unique('atrip-');
       await sessionAt(server, token, 'REQUESTING_QUOTES', { tripId });
@@ -250,7 +271,7 @@ describe('a quote and a new session of its trip arriving together', () => {
 });
 
 describe('a round trip', () => {
-  it('must return the way it went out', async () => {
+  it('must return the way it went out', async ({ server, token, call }) => {
     const started = as(
       (await call(StartSession, { input: { subject: unique('Trip ') } })).startSession,
       'StartSessionPayload',
@@ -276,7 +297,11 @@ describe('a round trip', () => {
 });
 
 describe.runIf(process.env['TEST_DATABASE_URL'])('row locks (PostgreSQL)', () => {
-  it('an agent cannot lock another agent’s session: its mutation is refused at once, not queued', async () => {
+  it('an agent cannot lock another agent’s session: its mutation is refused at once, not queued', async ({
+    server,
+    database,
+    call,
+  }) => {
     const other = await createAgent(database.prisma);
     const theirs = await sessionAt(server, await server.tokenFor(other.authSubject), 'UNDERSTANDING_REQUEST');
     const holder = new pg.Client({ connectionString: database.url as string });

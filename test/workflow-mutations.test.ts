@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent, Client } from '../src/generated/prisma/client.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, unique } from './harness/factories.js';
+import { describe, expect } from 'vitest';
+import { unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 import {
   ArchiveSession,
   as,
@@ -29,34 +27,24 @@ import {
   sessionAt,
 } from './harness/workflow.js';
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-let client: Client;
-let token: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  agent = await createAgent(database.prisma);
-  client = await database.prisma.client.create({
+const it = base.extend('client', { scope: 'file' }, async ({ database, agent }) =>
+  database.prisma.client.create({
     data: {
       agentId: agent.id,
       companyName: 'Acme Holdings',
       contactName: 'Dana Client',
       email: `dana-${unique()}@acme.test`,
     },
-  });
-  token = await server.tokenFor(agent.authSubject);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+  }),
+);
 
 describe('a session driven end to end', () => {
-  it('moves one step at a time, counting, versioning and logging every change', async () => {
+  it('moves one step at a time, counting, versioning and logging every change', async ({
+    server,
+    agent,
+    client,
+    token,
+  }) => {
     const run = callerFor(server, token);
 
     const started = as(
@@ -331,8 +319,12 @@ const REFUSALS: Refusal[] = [
 ];
 
 /** Calls a mutation by name with an input that would be valid at the right step. */
-async function attempt(mutation: string, sessionId: string, quoteId: string | undefined): Promise<unknown> {
-  const call = callerFor(server, token);
+async function attempt(
+  call: ReturnType<typeof callerFor>,
+  mutation: string,
+  sessionId: string,
+  quoteId: string | undefined,
+): Promise<unknown> {
   const session = { sessionId };
   switch (mutation) {
     case 'captureTripRequest':
@@ -365,9 +357,9 @@ async function attempt(mutation: string, sessionId: string, quoteId: string | un
 }
 
 describe('out-of-order calls', () => {
-  it.each(REFUSALS.map((refusal) => ({ status: 'ACTIVE', ...refusal })))(
+  it.for(REFUSALS.map((refusal) => ({ status: 'ACTIVE', ...refusal })))(
     '$mutation on a $status session at $stage is an InvalidTransitionError and writes nothing',
-    async (refusal) => {
+    async (refusal, { database, server, token, call }) => {
       const session = await sessionAt(server, token, refusal.stage);
       if (refusal.status === 'COMPLETED')
         as(
@@ -376,7 +368,7 @@ describe('out-of-order calls', () => {
         );
       const before = await footprint(database.prisma, session.uuid);
 
-      const result = (await attempt(refusal.mutation, session.id, session.quoteId)) as { allowed?: string[] };
+      const result = (await attempt(call, refusal.mutation, session.id, session.quoteId)) as { allowed?: string[] };
 
       expect(result).toMatchObject({
         __typename: 'InvalidTransitionError',
@@ -392,9 +384,9 @@ describe('out-of-order calls', () => {
 });
 
 describe('optimistic concurrency', () => {
-  it.each(['recordMessage', 'captureTripRequest', 'pauseSession'])(
+  it.for(['recordMessage', 'captureTripRequest', 'pauseSession'])(
     '%s with an old expectedVersion is a StaleVersionError and writes nothing',
-    async (mutation) => {
+    async (mutation, { database, server, token }) => {
       const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
       const bumped = await expectData(
         server.url,
@@ -439,7 +431,7 @@ describe('optimistic concurrency', () => {
 });
 
 describe('a paused session', () => {
-  it('resumes when a message is recorded, logging the status change', async () => {
+  it('resumes when a message is recorded, logging the status change', async ({ database, server, token }) => {
     const run = callerFor(server, token);
     const session = await sessionAt(server, token, 'SEARCHING_AIRCRAFT');
     const paused = as(

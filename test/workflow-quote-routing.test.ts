@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { describe, expect } from 'vitest';
 import { createAgent, unique } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it } from './harness/fixtures.js';
 import {
   ArchiveSession,
   as,
   CompleteSession,
-  callerFor,
   eventTypes,
   footprint,
   PauseSession,
@@ -15,28 +13,14 @@ import {
   sessionAt,
 } from './harness/workflow.js';
 
-let database: TestDatabase;
-let server: TestServer;
-let token: string;
-let call: ReturnType<typeof callerFor>;
-let integration: ReturnType<typeof callerFor>;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  const agent = await createAgent(database.prisma);
-  token = await server.tokenFor(agent.authSubject);
-  call = callerFor(server, token);
-  integration = callerFor(server, await server.serviceToken());
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
-
 describe('receiveQuote by avinodeTripId', () => {
-  it('reaches every open session of the trip, and only those', async () => {
+  it('reaches every open session of the trip, and only those', async ({
+    server,
+    database,
+    token,
+    call,
+    integration,
+  }) => {
     // Two conversations about the same Avinode trip, each driven through the API, and a third that has ended.
     const tripId = unique('atrip-');
     const first = await sessionAt(server, token, 'REQUESTING_QUOTES', { tripId });
@@ -72,7 +56,7 @@ describe('receiveQuote by avinodeTripId', () => {
     });
   });
 
-  it('reaches only the viewer’s own sessions of the trip', async () => {
+  it('reaches only the viewer’s own sessions of the trip', async ({ server, database, token, call }) => {
     const tripId = unique('atrip-');
     const mine = await sessionAt(server, token, 'REQUESTING_QUOTES', { tripId });
     const otherAgent = await createAgent(database.prisma);
@@ -92,7 +76,7 @@ describe('receiveQuote by avinodeTripId', () => {
     expect(await footprint(database.prisma, theirs.uuid)).toEqual(theirsBefore);
   });
 
-  it('is a NotFoundError for a trip no session knows', async () => {
+  it('is a NotFoundError for a trip no session knows', async ({ integration }) => {
     const result = (await integration(ReceiveQuote, { input: quoteInput({ avinodeTripId: unique('atrip-unknown-') }) }))
       .receiveQuote;
     expect(result).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND', entity: 'ChatSession' });
@@ -108,9 +92,9 @@ describe('late quotes', () => {
     { status: 'ARCHIVED', by: 'integration' },
   ];
 
-  it.each(LATE)(
+  it.for(LATE)(
     'on a $status session (from an $by) are recorded and counted; step and status stay put',
-    async ({ status, by }) => {
+    async ({ status, by }, { server, database, token, call, integration }) => {
       const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
       const input = { input: { sessionId: session.id } };
       if (status === 'PAUSED') as((await call(PauseSession, input)).pauseSession, 'PauseSessionPayload');
@@ -140,7 +124,13 @@ describe('late quotes', () => {
 });
 
 describe('a session without a trip request', () => {
-  it('refuses a quote with a ValidationError and writes nothing, not even the operator', async () => {
+  it('refuses a quote with a ValidationError and writes nothing, not even the operator', async ({
+    server,
+    database,
+    token,
+    call,
+    integration,
+  }) => {
     const session = await sessionAt(server, token, 'UNDERSTANDING_REQUEST');
     const before = await footprint(database.prisma, session.uuid);
     const operator = { avinodeCompanyId: unique('acomp-'), name: 'Nobody Air' };

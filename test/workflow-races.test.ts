@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
+import { describe, expect } from 'vitest';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, createSessionGraph, unique } from './harness/factories.js';
+import { createSessionGraph, unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 
 /**
  * Lost updates and double counts only show up under real concurrency: every
@@ -83,25 +81,74 @@ const SessionCounters = graphql(`
   }
 `);
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-let agentToken: string;
-let serviceToken: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase({ poolSize: 10 });
+const it = base
+  .extend('databaseOptions', { scope: 'file' }, { poolSize: 10 })
   // Hundreds of operations in seconds from one token: the races are the subject here, not the rate limit.
-  server = await startTestServer(database, { RATE_LIMIT_PER_MINUTE: '0', SERVICE_RATE_LIMIT_PER_MINUTE: '0' });
-  agent = await createAgent(database.prisma);
-  agentToken = await server.tokenFor(agent.authSubject);
-  serviceToken = await server.serviceToken();
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+  .extend(
+    'serverOptions',
+    { scope: 'file' },
+    {
+      environment: { RATE_LIMIT_PER_MINUTE: '0', SERVICE_RATE_LIMIT_PER_MINUTE: '0' },
+    },
+  )
+  .extend('agentToken', { scope: 'file' }, async ({ token }) => token)
+  .extend('serviceToken', { scope: 'file' }, async ({ server }) => server.serviceToken())
+  /** A session waiting for quotes, reached through the workflow mutations themselves. */
+  .extend('sessionRequestingQuotes', { scope: 'file' }, async ({ server, agentToken }) => {
+    async function sessionRequestingQuotes() {
+      const started = (
+        await expectData(server.url, StartSession, { input: { subject: `Race ${unique()}` } }, agentToken)
+      ).startSession;
+      if (started.__typename !== 'StartSessionPayload')
+        throw new Error(`startSession failed: ${JSON.stringify(started)}`);
+      const sessionId = started.session.id;
+      const captured = await expectData(
+        server.url,
+        CaptureTripRequest,
+        {
+          input: {
+            sessionId,
+            tripType: 'ONE_WAY',
+            passengers: 4,
+            legs: [{ departureAirport: 'KTEB', arrivalAirport: 'KVNY', departureAt: '2026-12-10T14:00:00.000Z' }],
+          },
+        },
+        agentToken,
+      );
+      expect(captured.captureTripRequest.__typename).toBe('CaptureTripRequestPayload');
+      const tag = unique();
+      const linked = await expectData(
+        server.url,
+        LinkAvinodeTrip,
+        { input: { sessionId, avinodeTripId: `atrip-${tag}`, avinodeRfqId: `arfq-${tag}` } },
+        agentToken,
+      );
+      expect(linked.linkAvinodeTrip).toMatchObject({
+        __typename: 'LinkAvinodeTripPayload',
+        session: { currentStep: 'REQUESTING_QUOTES' },
+      });
+      // Started, trip captured, step changed, trip linked, step changed.
+      return { sessionId, uuid: rawId(sessionId) };
+    }
+    return sessionRequestingQuotes;
+  })
+  .extend('counters', { scope: 'file' }, async ({ server, agentToken }) => {
+    async function counters(sessionId: string) {
+      const data = await expectData(server.url, SessionCounters, { id: sessionId }, agentToken);
+      if (!data.session) throw new Error(`session ${sessionId} is not visible`);
+      return data.session;
+    }
+    return counters;
+  })
+  .extend('eventCount', { scope: 'file' }, async ({ database }) => {
+    async function eventCount(
+      sessionUuid: string,
+      type: 'QUOTE_RECEIVED' | 'QUOTE_UPDATED' | 'MESSAGE_RECORDED' | 'STEP_CHANGED' | 'SESSION_STARTED',
+    ) {
+      return database.prisma.sessionEvent.count({ where: { sessionId: sessionUuid, type } });
+    }
+    return eventCount;
+  });
 
 function globalId(type: string, id: string): string {
   return Buffer.from(`${type}:${id}`).toString('base64');
@@ -109,41 +156,6 @@ function globalId(type: string, id: string): string {
 
 function rawId(id: string): string {
   return Buffer.from(id, 'base64').toString('utf8').split(':')[1] ?? '';
-}
-
-/** A session waiting for quotes, reached through the workflow mutations themselves. */
-async function sessionRequestingQuotes() {
-  const started = (await expectData(server.url, StartSession, { input: { subject: `Race ${unique()}` } }, agentToken))
-    .startSession;
-  if (started.__typename !== 'StartSessionPayload') throw new Error(`startSession failed: ${JSON.stringify(started)}`);
-  const sessionId = started.session.id;
-  const captured = await expectData(
-    server.url,
-    CaptureTripRequest,
-    {
-      input: {
-        sessionId,
-        tripType: 'ONE_WAY',
-        passengers: 4,
-        legs: [{ departureAirport: 'KTEB', arrivalAirport: 'KVNY', departureAt: '2026-12-10T14:00:00.000Z' }],
-      },
-    },
-    agentToken,
-  );
-  expect(captured.captureTripRequest.__typename).toBe('CaptureTripRequestPayload');
-  const tag = unique();
-  const linked = await expectData(
-    server.url,
-    LinkAvinodeTrip,
-    { input: { sessionId, avinodeTripId: `atrip-${tag}`, avinodeRfqId: `arfq-${tag}` } },
-    agentToken,
-  );
-  expect(linked.linkAvinodeTrip).toMatchObject({
-    __typename: 'LinkAvinodeTripPayload',
-    session: { currentStep: 'REQUESTING_QUOTES' },
-  });
-  // Started, trip captured, step changed, trip linked, step changed.
-  return { sessionId, uuid: rawId(sessionId) };
 }
 
 function quoteInput(sessionId: string, avinodeQuoteId: string, operator = 'acomp-race') {
@@ -157,21 +169,15 @@ function quoteInput(sessionId: string, avinodeQuoteId: string, operator = 'acomp
   };
 }
 
-async function counters(sessionId: string) {
-  const data = await expectData(server.url, SessionCounters, { id: sessionId }, agentToken);
-  if (!data.session) throw new Error(`session ${sessionId} is not visible`);
-  return data.session;
-}
-
-async function eventCount(
-  sessionUuid: string,
-  type: 'QUOTE_RECEIVED' | 'QUOTE_UPDATED' | 'MESSAGE_RECORDED' | 'STEP_CHANGED' | 'SESSION_STARTED',
-) {
-  return database.prisma.sessionEvent.count({ where: { sessionId: sessionUuid, type } });
-}
-
 describe('concurrent receiveQuote', () => {
-  it('counts 200 different quotes delivered at once exactly 200 times', async () => {
+  it('counts 200 different quotes delivered at once exactly 200 times', async ({
+    database,
+    server,
+    serviceToken,
+    sessionRequestingQuotes,
+    counters,
+    eventCount,
+  }) => {
     const { sessionId, uuid } = await sessionRequestingQuotes();
     const operators = ['acomp-race-a', 'acomp-race-b', 'acomp-race-c', unique('acomp-')];
     const results = await Promise.all(
@@ -212,7 +218,14 @@ describe('concurrent receiveQuote', () => {
     expect(new Set(quoteIds.map((event) => (event.data as { quoteId: string }).quoteId)).size).toBe(200);
   });
 
-  it('records one quote delivered 200 times at once as one quote, counted once, and answers every delivery', async () => {
+  it('records one quote delivered 200 times at once as one quote, counted once, and answers every delivery', async ({
+    database,
+    server,
+    serviceToken,
+    sessionRequestingQuotes,
+    counters,
+    eventCount,
+  }) => {
     const { sessionId, uuid } = await sessionRequestingQuotes();
     const avinodeQuoteId = `aquote-${unique()}`;
     // A fresh operator too: its first-time creation races as well.
@@ -249,7 +262,14 @@ describe('concurrent receiveQuote', () => {
 });
 
 describe('concurrent recordMessage', () => {
-  it('counts 100 messages recorded at once exactly 100 times', async () => {
+  it('counts 100 messages recorded at once exactly 100 times', async ({
+    server,
+    agentToken,
+    serviceToken,
+    sessionRequestingQuotes,
+    counters,
+    eventCount,
+  }) => {
     const { sessionId, uuid } = await sessionRequestingQuotes();
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, index) =>
@@ -279,7 +299,7 @@ describe('concurrent recordMessage', () => {
 });
 
 describe('concurrent generateProposal', () => {
-  it('never gives two proposals the same number', async () => {
+  it('never gives two proposals the same number', async ({ database, server, agent, agentToken }) => {
     const graphs = [];
     for (let index = 0; index < 20; index++)
       graphs.push(await createSessionGraph(database.prisma, agent, { withProposal: false, quotes: 1, messages: 0 }));
@@ -315,7 +335,13 @@ describe('concurrent generateProposal', () => {
 });
 
 describe('concurrent startSession', () => {
-  it('opens exactly one session for a conversation however many starts race', async () => {
+  it('opens exactly one session for a conversation however many starts race', async ({
+    database,
+    server,
+    agent,
+    agentToken,
+    eventCount,
+  }) => {
     const conversation = await database.prisma.conversation.create({
       data: { agentId: agent.id, subject: `Race ${unique()}` },
     });

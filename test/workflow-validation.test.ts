@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { CaptureTripRequestInput, ReceiveQuoteInput } from './generated/graphql.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it as base } from './harness/fixtures.js';
 import {
   CaptureTripRequest,
-  callerFor,
+  type callerFor,
   captureInput,
   footprint,
   GenerateProposal,
@@ -16,30 +14,14 @@ import {
   sessionAt,
 } from './harness/workflow.js';
 
-let database: TestDatabase;
-let server: TestServer;
-let call: ReturnType<typeof callerFor>;
-/** One session waiting at each step whose input is checked here; a refused input leaves it there. */
-let at: Record<'capture' | 'quote' | 'proposal' | 'send', Awaited<ReturnType<typeof sessionAt>>>;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  const agent = await createAgent(database.prisma);
-  const token = await server.tokenFor(agent.authSubject);
-  call = callerFor(server, token);
-  at = {
+const it = base
+  /** One session waiting at each step whose input is checked here; a refused input leaves it there. */
+  .extend('at', { scope: 'file' }, async ({ server, token }) => ({
     capture: await sessionAt(server, token, 'UNDERSTANDING_REQUEST'),
     quote: await sessionAt(server, token, 'REQUESTING_QUOTES'),
     proposal: await sessionAt(server, token, 'ANALYZING_QUOTES'),
     send: await sessionAt(server, token, 'PROPOSAL_READY'),
-  };
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+  }));
 
 const leg = (departureAirport: string, arrivalAirport: string, departureAt: string) => ({
   departureAirport,
@@ -47,15 +29,18 @@ const leg = (departureAirport: string, arrivalAirport: string, departureAt: stri
   departureAt,
 });
 
-type Case = { name: string; run: () => Promise<unknown>; fields: string[] };
+/** What a case runs with: the file's caller and its sessions. */
+type Subjects = { call: ReturnType<typeof callerFor>; at: Record<'capture' | 'quote' | 'proposal' | 'send', Session> };
+type Session = Awaited<ReturnType<typeof sessionAt>>;
+type Case = { name: string; run: (subjects: Subjects) => Promise<unknown>; fields: string[] };
 
 function capture(overrides: Partial<CaptureTripRequestInput>) {
-  return async () =>
+  return async ({ call, at }: Subjects) =>
     (await call(CaptureTripRequest, { input: captureInput(at.capture.id, overrides) })).captureTripRequest;
 }
 
 function quote(overrides: Partial<ReceiveQuoteInput>) {
-  return async () =>
+  return async ({ call, at }: Subjects) =>
     (await call(ReceiveQuote, { input: quoteInput({ sessionId: at.quote.id }, overrides) })).receiveQuote;
 }
 
@@ -120,7 +105,7 @@ const CASES: Case[] = [
   { name: 'currency XXXX on a quote', run: quote({ currency: 'XXXX' }), fields: ['currency'] },
   {
     name: 'a margin of 101 %',
-    run: async () =>
+    run: async ({ call, at }) =>
       (
         await call(GenerateProposal, {
           input: { sessionId: at.proposal.id, quoteId: at.proposal.quoteId, marginPercent: '101' },
@@ -130,30 +115,31 @@ const CASES: Case[] = [
   },
   {
     name: 'a blank reason for pausing',
-    run: async () => (await call(PauseSession, { input: { sessionId: at.capture.id, reason: '   ' } })).pauseSession,
+    run: async ({ call, at }) =>
+      (await call(PauseSession, { input: { sessionId: at.capture.id, reason: '   ' } })).pauseSession,
     fields: ['reason'],
   },
   {
     name: 'a proposal address with a Kelvin sign (lower-cases to k)',
-    run: async () =>
+    run: async ({ call, at }) =>
       (await call(SendProposal, { input: { sessionId: at.send.id, sentTo: '\u212Aim@acme.test' } })).sendProposal,
     fields: ['sentTo'],
   },
   {
     name: 'a proposal sent to something that is not an email address',
-    run: async () =>
+    run: async ({ call, at }) =>
       (await call(SendProposal, { input: { sessionId: at.send.id, sentTo: 'dana at acme' } })).sendProposal,
     fields: ['sentTo'],
   },
 ];
 
 describe('input validation', () => {
-  it.each(CASES)(
+  it.for(CASES)(
     '$name is a ValidationError naming exactly the bad fields, and writes nothing',
-    async ({ run, fields }) => {
+    async ({ run, fields }, { database, call, at }) => {
       const before = await Promise.all(Object.values(at).map((session) => footprint(database.prisma, session.uuid)));
 
-      const result = (await run()) as {
+      const result = (await run({ call, at })) as {
         __typename: string;
         code?: string;
         fields?: Array<{ field: string; message: string }>;
@@ -171,17 +157,20 @@ describe('input validation', () => {
     },
   );
 
-  it('accepts the same inputs once they are fixed (the cases above fail for their one field only)', async () => {
+  it('accepts the same inputs once they are fixed (the cases above fail for their one field only)', async ({
+    call,
+    at,
+  }) => {
     const captured = await capture({
       legs: [leg('kteb', ' lfpb ', '2026-12-10T14:00:00Z'), leg('LFPB', 'KTEB', '2026-12-17T10:00:00Z')],
       budget: '120000.5',
       currency: 'eur',
-    })();
+    })({ call, at });
     expect(captured).toMatchObject({
       __typename: 'CaptureTripRequestPayload',
       session: { currentStep: 'SEARCHING_AIRCRAFT' },
     });
-    const quoted = await quote({ totalPrice: '98500.50', currency: 'EUR' })();
+    const quoted = await quote({ totalPrice: '98500.50', currency: 'EUR' })({ call, at });
     expect(quoted).toMatchObject({
       __typename: 'ReceiveQuotePayload',
       quote: { totalPrice: '98500.50', currency: 'EUR' },
