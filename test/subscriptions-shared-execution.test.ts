@@ -58,13 +58,24 @@ afterAll(async () => {
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `count` subscriptions of one viewer, at most 50 per socket. */
+async function until(condition: () => boolean, what: string) {
+  for (const started = Date.now(); !condition(); await settle(20)) {
+    if (Date.now() - started > 20_000) throw new Error(`Timed out waiting until ${what}`);
+  }
+}
+
+/**
+ * `count` subscriptions of one viewer, at most 50 per socket, all attached to the event
+ * stream before it returns (so their set-up statements are not counted as delivery).
+ */
 async function subscribers<TData, TVariables>(
   agent: Agent,
   count: number,
   document: Parameters<typeof subscribeWs<TData, TVariables>>[1],
   variables: TVariables,
 ) {
+  const events = server.app.events;
+  const attachedBefore = events.subscriberCount;
   const token = await server.tokenFor(agent.authSubject);
   const sockets: WsConnection[] = [];
   const streams: Subscription<TData>[] = [];
@@ -72,9 +83,15 @@ async function subscribers<TData, TVariables>(
     if (index % 50 === 0) sockets.push(connectWs(server.url, token));
     streams.push(subscribeWs(sockets[sockets.length - 1] as WsConnection, document, variables));
   }
-  // Each stream takes its seam on the event log; none may miss the event written next.
-  await settle(400);
-  return { streams, close: () => Promise.all(sockets.map((socket) => socket.client.dispose())) };
+  await until(() => events.subscriberCount >= attachedBefore + count, `${count} subscribers attached`);
+  await settle(100);
+  return {
+    streams,
+    close: async () => {
+      await Promise.all(sockets.map((socket) => socket.client.dispose()));
+      await until(() => events.subscriberCount <= attachedBefore, 'the subscribers detached');
+    },
+  };
 }
 
 /** The statements of `writeEvent`, the test's own (PGlite logs its COMMIT as a comment). */
