@@ -56,7 +56,16 @@ export async function seedDemoData(prisma: PrismaClient): Promise<SeedSummary> {
     { timeout: 60_000, maxWait: 30_000 },
   );
   const agents = await prisma.agent.findMany({ where: { id: { in: plan.agents.map((agent) => agent.id as string) } } });
-  await replayDemoStory(prisma, agents, plan.actions);
+  try {
+    await replayDemoStory(prisma, agents, plan.actions);
+  } catch (error) {
+    // Each step commits on its own, so what went in before the failure stays, and the database,
+    // which has agents now, is not seeded again: say so rather than serve half a demo unexplained.
+    throw new Error(
+      `Demo data stopped part-way, leaving part of it in the database: ${(error as Error).message}. Seed an empty database.`,
+      { cause: error },
+    );
+  }
 
   const [conversations, messages, tripRequests, tripLegs, quotes, proposals, sessions, sessionEvents] =
     await Promise.all([
