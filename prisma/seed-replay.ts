@@ -58,11 +58,11 @@ export async function replayDemoStory(
         const session = sessions.get(action.session);
         if (!session) throw new Error(`The demo story acts on session ${action.session} before starting it.`);
         const sessionId = session.id;
-        const as = (actor: Actor) =>
+        const viewerFor = (actor: Actor) =>
           actor === 'agent' ? viewerOf(session.agentId) : actor === 'avinode' ? INTAKE_VIEWER : ORCHESTRATOR;
         switch (action.kind) {
           case 'message':
-            await recordMessage(client, as(action.by), {
+            await recordMessage(client, viewerFor(action.by), {
               sessionId,
               senderType: action.senderType,
               senderName: action.senderName,
@@ -71,7 +71,7 @@ export async function replayDemoStory(
             });
             return;
           case 'capture':
-            await captureTripRequest(client, as('orchestrator'), {
+            await captureTripRequest(client, viewerFor('orchestrator'), {
               sessionId,
               clientId: action.clientId,
               tripType: action.tripType,
@@ -83,7 +83,7 @@ export async function replayDemoStory(
             });
             return;
           case 'link':
-            await linkAvinodeTrip(client, as('orchestrator'), {
+            await linkAvinodeTrip(client, viewerFor('orchestrator'), {
               sessionId,
               avinodeTripId: action.avinodeTripId,
               avinodeRfpId: action.avinodeRfpId,
@@ -91,14 +91,14 @@ export async function replayDemoStory(
             });
             return;
           case 'rfqs':
-            await recordRfqsSent(client, as('orchestrator'), {
+            await recordRfqsSent(client, viewerFor('orchestrator'), {
               sessionId,
               operatorsContacted: action.operatorsContacted,
               quotesExpected: action.quotesExpected,
             });
             return;
           case 'quote': {
-            const { result } = await receiveQuote(client, as('avinode'), {
+            const { result } = await receiveQuote(client, viewerFor('avinode'), {
               sessionId,
               avinodeQuoteId: action.avinodeQuoteId,
               operator: action.operator,
@@ -114,13 +114,13 @@ export async function replayDemoStory(
             return;
           }
           case 'select':
-            await selectPrimaryQuote(client, as('agent'), {
+            await selectPrimaryQuote(client, viewerFor('agent'), {
               sessionId,
               quoteId: quotes.get(action.avinodeQuoteId) as string,
             });
             return;
           case 'propose': {
-            const { result } = await generateProposal(client, as('agent'), {
+            const { result } = await generateProposal(client, viewerFor('agent'), {
               sessionId,
               marginPercent: action.marginPercent,
               title: action.title,
@@ -129,10 +129,10 @@ export async function replayDemoStory(
             return;
           }
           case 'send':
-            await sendProposal(client, as('agent'), { sessionId });
+            await sendProposal(client, viewerFor('agent'), { sessionId });
             return;
           case 'status':
-            await changeStatus(client, as('agent'), { sessionId, reason: action.reason }, action.action);
+            await changeStatus(client, viewerFor('agent'), { sessionId, reason: action.reason }, action.action);
             return;
         }
       },
