@@ -3,22 +3,36 @@ import { STEP_ORDER } from '../src/modules/session/workflow.js';
 import { DEMO_AGENTS, DEMO_BASE_DATE, DEMO_CLIENTS, demoAuthSubject } from './seed-data.js';
 import { DEMO_OPERATORS, demoOperatorId, OPERATORS_CREATED_AT } from './seed-fleet.js';
 import { demoUuid, type Rng, rngFor } from './seed-random.js';
-import { emptyRows, type PlanRows } from './seed-recorder.js';
-import { buildConversation, type ConversationSpec, type SessionSpec } from './seed-session.js';
+import { type ConversationSpec, conversationStory, type SessionSpec } from './seed-session.js';
+import type { DemoAction, HousekeepingAction } from './seed-story.js';
 
 /**
- * The whole demo data set as rows, computed without touching a database: which conversations exist,
- * whose they are, how far each got and when. Pure and deterministic, so it can be planned twice (once to
- * learn the proposals' order, once with their numbers) and compared across runs.
+ * The whole demo data set, computed without touching a database: the reference rows (brokers,
+ * clients, operators) and the story of every conversation, whose it is, how far each got and when.
+ * Pure and deterministic, so it can be compared across runs.
  */
 
-export type DemoPlan = PlanRows & {
+export type DemoPlan = {
   agents: Prisma.AgentCreateManyInput[];
   clients: Prisma.ClientCreateManyInput[];
   operators: Prisma.OperatorCreateManyInput[];
+  /** Every conversation's actions, merged in time order: the order the services are called in. */
+  actions: (DemoAction | HousekeepingAction)[];
 };
 
 const DAY = 86_400_000;
+
+/**
+ * The admin ran archiveStaleSessions(90) twelve days before the base date. Sessions archived as stale
+ * went quiet before its cutoff; every other session that is not archived by then was active after it,
+ * so the run archives exactly the ones meant (and, now and then, an old finished deal of a returning
+ * client). Sessions 90 to 101 days quiet are left stale for a demo of archiveStaleSessions.
+ */
+export const HOUSEKEEPING_AT = new Date(DEMO_BASE_DATE.getTime() - 12 * DAY + 3 * 3_600_000);
+const STALE_AFTER_DAYS = 90;
+/** Ages (in whole days) before which a session goes quiet, by what the housekeeping run must do with it. */
+const LAST_KEPT_DAY = 101;
+const FIRST_STALE_DAY = 103;
 const STATUSES: readonly SessionStatus[] = ['ACTIVE', 'PAUSED', 'COMPLETED', 'ARCHIVED'];
 const CHANNELS = ['web-chat', 'web-chat', 'mobile-app', 'slack', 'email-import'];
 
@@ -39,11 +53,11 @@ function ageDays(rng: Rng, s: SessionSpec): number {
     case 'ACTIVE':
       return rng.int(2, 240) / 24;
     case 'PAUSED':
-      return rng.chance(0.1) ? rng.int(91, 110) : rng.int(36, 40 * 24) / 24;
+      return rng.chance(0.1) ? rng.int(91, LAST_KEPT_DAY) : rng.int(36, 40 * 24) / 24;
     case 'COMPLETED':
-      return rng.int(2, 118);
+      return rng.int(2, LAST_KEPT_DAY);
     case 'ARCHIVED':
-      return s.archivedBy === 'stale' ? rng.int(92, 119) : rng.int(10, 115);
+      return s.archivedBy === 'stale' ? rng.int(FIRST_STALE_DAY, 119) : rng.int(10, LAST_KEPT_DAY);
   }
 }
 
@@ -80,7 +94,7 @@ function conversationSpecs(agentIds: ReadonlyMap<string, string>, clientIds: rea
         ...(status === 'ARCHIVED' ? { archivedBy: stepIndex % 2 ? 'agent' : 'stale' } : {}),
       };
       const old = (status === 'PAUSED' || status === 'COMPLETED') && stepIndex % 3 === 0;
-      add((statusIndex + stepIndex) % 2 === 0 ? 'agent1' : 'agent2', [s], old ? rng.int(92, 118) : undefined);
+      add((statusIndex + stepIndex) % 2 === 0 ? 'agent1' : 'agent2', [s], old ? rng.int(92, LAST_KEPT_DAY) : undefined);
     });
   });
 
@@ -107,11 +121,8 @@ function conversationSpecs(agentIds: ReadonlyMap<string, string>, clientIds: rea
   return specs;
 }
 
-/**
- * The demo data. `proposalNumbers` maps proposal ids to the numbers the database sequence handed out;
- * without it proposals carry a placeholder (the first pass only needs to learn which proposals exist).
- */
-export function buildDemoPlan(proposalNumbers: ReadonlyMap<string, string> = new Map()): DemoPlan {
+/** The demo data: the same on every run and every machine. */
+export function buildDemoPlan(): DemoPlan {
   const agentsCreatedAt = new Date(DEMO_BASE_DATE.getTime() - 365 * DAY);
   const agents = DEMO_AGENTS.map((a) => ({
     id: demoUuid(`agent:${a.email}`, agentsCreatedAt),
@@ -142,16 +153,20 @@ export function buildDemoPlan(proposalNumbers: ReadonlyMap<string, string> = new
     createdAt: OPERATORS_CREATED_AT,
   }));
 
-  const rows = emptyRows();
+  const actions: (DemoAction | HousekeepingAction)[] = [];
   for (const spec of conversationSpecs(
     agentIds,
     clients.map((c) => c.id),
   )) {
-    // Build once from time zero to learn how long the conversation runs, then again placed so that its
+    // Told once from time zero to learn how long the conversation runs, then again placed so that its
     // last activity lands `ageDays` before the base date. Same random stream, so the same conversation.
-    const duration = buildConversation(spec, 0, proposalNumbers, emptyRows());
+    const duration = conversationStory(spec, 0).lastActivity;
     const lastActivityMs = Math.round(DEMO_BASE_DATE.getTime() - spec.ageDays * DAY);
-    buildConversation(spec, lastActivityMs - duration, proposalNumbers, rows);
+    actions.push(...conversationStory(spec, lastActivityMs - duration).actions);
   }
-  return { agents, clients, operators, ...rows };
+  const admin = agents.find((a) => a.role === 'ADMIN') as (typeof agents)[number];
+  actions.push({ at: HOUSEKEEPING_AT, kind: 'archive-stale', agentId: admin.id, olderThanDays: STALE_AFTER_DAYS });
+  // Stable: actions at the same moment keep their conversation's order.
+  actions.sort((a, b) => a.at.getTime() - b.at.getTime());
+  return { agents, clients, operators, actions };
 }

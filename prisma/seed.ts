@@ -1,12 +1,15 @@
 import type { PrismaClient } from '../src/generated/prisma/client.js';
-import { formatProposalNumber } from '../src/modules/proposal/proposal-number.js';
 import { buildDemoPlan } from './seed-plan.js';
+import { replayDemoStory } from './seed-replay.js';
 
 /**
  * Loads the demo data set (prisma/seed-plan.ts) into an empty database: four brokers, their clients,
- * thirteen operators and some seventy chat sessions at every status and step. Deterministic: a fresh
- * database gets the same rows on every run, ids included (event ids and proposal numbers come from
- * database sequences, which start at 1 on a fresh database).
+ * thirteen operators and some seventy chat sessions at every status and step. The brokers, clients
+ * and operators are reference data and go in as rows; everything else is told to the workflow's
+ * services, each step at the moment it happened in the story (prisma/seed-replay.ts), so the demo's
+ * rows and events are the ones the live server writes. Deterministic: a fresh database gets the same
+ * rows on every run, ids included (event ids and proposal numbers come from database sequences,
+ * which start at 1 on a fresh database, and are taken in the story's order).
  */
 
 export type SeedSummary = {
@@ -39,60 +42,55 @@ export class DatabaseNotEmptyError extends Error {
 const SEED_LOCK = 7_402_117_002n;
 
 export async function seedDemoData(prisma: PrismaClient): Promise<SeedSummary> {
-  // First pass: which proposals exist, in the order they were generated. The numbers come from the
-  // database sequence (never MAX+1), handed out in that order as the live server would have.
-  const draft = buildDemoPlan();
-  const order = [...draft.proposals].sort(
-    (a, b) => time(a.createdAt) - time(b.createdAt) || String(a.id).localeCompare(String(b.id)),
-  );
-
-  return prisma.$transaction(
+  const plan = buildDemoPlan();
+  // The reference rows claim the database: instances starting together on one empty database take
+  // turns at the lock, and the later ones find it seeded. The story follows, one transaction per step.
+  await prisma.$transaction(
     async (tx) => {
-      // Instances starting together on one empty database take turns; the later ones find it seeded.
       await takeSeedLock(tx);
       if (!(await isDatabaseEmpty(tx))) throw new DatabaseNotEmptyError();
-      const values = await tx.$queryRaw<{ value: bigint }[]>`
-        SELECT nextval('proposal_number_seq') AS value FROM generate_series(1, ${order.length}::int)`;
-      const sequence = values.map((row) => BigInt(row.value)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const numbers = new Map(
-        order.map((proposal, i) => [
-          proposal.id as string,
-          formatProposalNumber(new Date(proposal.createdAt as Date).getUTCFullYear(), sequence[i] as bigint),
-        ]),
-      );
-      const plan = buildDemoPlan(numbers);
-
-      // Parents before children. Event ids are the stream cursor, so events go in in time order.
       await tx.agent.createMany({ data: plan.agents });
       await tx.client.createMany({ data: plan.clients });
       await tx.operator.createMany({ data: plan.operators });
-      await tx.conversation.createMany({ data: plan.conversations });
-      await tx.message.createMany({ data: plan.messages });
-      await tx.tripRequest.createMany({ data: plan.requests });
-      await tx.tripLeg.createMany({ data: plan.legs });
-      await tx.quote.createMany({ data: plan.quotes });
-      await tx.proposal.createMany({ data: plan.proposals });
-      await tx.chatSession.createMany({ data: plan.sessions });
-      await tx.sessionEvent.createMany({
-        data: [...plan.events].sort((a, b) => time(a.createdAt) - time(b.createdAt)),
-      });
-
-      return {
-        agents: plan.agents.length,
-        clients: plan.clients.length,
-        operators: plan.operators.length,
-        conversations: plan.conversations.length,
-        messages: plan.messages.length,
-        tripRequests: plan.requests.length,
-        tripLegs: plan.legs.length,
-        quotes: plan.quotes.length,
-        proposals: plan.proposals.length,
-        sessions: plan.sessions.length,
-        sessionEvents: plan.events.length,
-      };
     },
-    { timeout: 120_000, maxWait: 30_000 },
+    { timeout: 60_000, maxWait: 30_000 },
   );
+  const agents = await prisma.agent.findMany({ where: { id: { in: plan.agents.map((agent) => agent.id as string) } } });
+  try {
+    await replayDemoStory(prisma, agents, plan.actions);
+  } catch (error) {
+    // Each step commits on its own, so what went in before the failure stays, and the database,
+    // which has agents now, is not seeded again: say so rather than serve half a demo unexplained.
+    throw new Error(
+      `Demo data stopped part-way, leaving part of it in the database: ${(error as Error).message}. Seed an empty database.`,
+      { cause: error },
+    );
+  }
+
+  const [conversations, messages, tripRequests, tripLegs, quotes, proposals, sessions, sessionEvents] =
+    await Promise.all([
+      prisma.conversation.count(),
+      prisma.message.count(),
+      prisma.tripRequest.count(),
+      prisma.tripLeg.count(),
+      prisma.quote.count(),
+      prisma.proposal.count(),
+      prisma.chatSession.count(),
+      prisma.sessionEvent.count(),
+    ]);
+  return {
+    agents: plan.agents.length,
+    clients: plan.clients.length,
+    operators: plan.operators.length,
+    conversations,
+    messages,
+    tripRequests,
+    tripLegs,
+    quotes,
+    proposals,
+    sessions,
+    sessionEvents,
+  };
 }
 
 /**
@@ -107,5 +105,3 @@ async function takeSeedLock(tx: Pick<PrismaClient, '$queryRaw'>): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
-
-const time = (value: Date | string | undefined) => new Date(value as Date | string).getTime();

@@ -1,4 +1,3 @@
-import { DatabaseNotEmptyError, isDatabaseEmpty, seedDemoData } from '../../prisma/seed.js';
 import type { Logger } from '../logger.js';
 import type { Database } from './database.js';
 import { applyMigrations } from './migrations.js';
@@ -7,7 +6,10 @@ import { applyMigrations } from './migrations.js';
 export async function prepareDatabase(database: Database, options: { seedDemoData: boolean; logger: Logger }) {
   const { applied } = await applyMigrations(database.adapterFactory);
   options.logger.info('migrations applied', { database: database.kind, applied: applied.length });
-  if (!options.seedDemoData || !(await isDatabaseEmpty(database.prisma))) return;
+  if (!options.seedDemoData) return;
+  // Loaded only when it may seed: a production server never has the demo code in memory.
+  const { DatabaseNotEmptyError, isDatabaseEmpty, seedDemoData } = await import('../../prisma/seed.js');
+  if (!(await isDatabaseEmpty(database.prisma))) return;
   try {
     options.logger.info('demo data loaded', await seedDemoData(database.prisma));
   } catch (error) {
