@@ -4,6 +4,8 @@ import type { Prisma, PrismaClient, SessionEvent } from '../../generated/prisma/
 import type { SessionEventType, SessionStatus, WorkflowStep } from '../../generated/prisma/enums.js';
 import type { Logger } from '../../logger.js';
 import type { PubSub } from '../../pubsub.js';
+import { onCommitted } from './event-log.js';
+import { announceCommitted } from './publish.js';
 
 /**
  * An event as subscribers receive it: the stored row, which carries where its session
@@ -40,8 +42,10 @@ type Subscriber = {
  * there is one catch-up query per batch per instance, not per subscriber.
  *
  * Ids are in commit order because writers insert events under a transaction-level
- * advisory lock (see session-transaction.ts), so "everything up to my position has
- * been seen" holds once a position is read.
+ * advisory lock (appendEvents, event-log.ts), so "everything up to my position has
+ * been seen" holds once a position is read. While it runs, every commit made through
+ * its Prisma client that wrote events is announced on the pub/sub (publish.ts), to
+ * every instance's stream, this one's included: resolvers and workers never announce.
  */
 export class EventStream {
   private position = 0n;
@@ -52,6 +56,7 @@ export class EventStream {
   private again = false;
   private poll: NodeJS.Timeout | undefined;
   private pokes: AsyncIterator<unknown> | undefined;
+  private stopAnnouncing: (() => void) | undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -68,6 +73,7 @@ export class EventStream {
 
   async start(): Promise<void> {
     this.position = await this.newestCommitted();
+    this.stopAnnouncing = onCommitted(this.prisma, (events) => announceCommitted(this.pubsub, this.logger, events));
     const pokes = this.pubsub.subscribe('session-events:committed')[Symbol.asyncIterator]();
     this.pokes = pokes;
     void (async () => {
@@ -79,6 +85,7 @@ export class EventStream {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopAnnouncing?.();
     if (this.poll) clearInterval(this.poll);
     await this.pokes?.return?.();
     // Subscribers complete cleanly rather than seeing their socket drop.
