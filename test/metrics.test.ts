@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, unique } from './harness/factories.js';
+import { createAgent, createSessionGraph, unique } from './harness/factories.js';
 import { execute, expectData } from './harness/graphql.js';
 import { hasMetric, metricValue, type Sample, scrape } from './harness/metrics.js';
 import { startTestServer, type TestServer } from './harness/server.js';
@@ -135,11 +135,11 @@ describe('/metrics during real traffic', () => {
 
   it("reports each instance's event-stream lag: newest committed event against the last it delivered", async () => {
     // A second instance on the same database with its own in-process pub/sub and a slow
-    // poll: it hears of nothing this one commits, so it falls behind until it is poked.
+    // poll: it hears of nothing written around the app, so it falls behind until it is poked.
     const lagging = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '600000' });
     try {
       const laggingMetrics = `${lagging.origin}/metrics`;
-      await startSession();
+      await createSessionGraph(database.prisma, agent);
       const newest = (await database.prisma.sessionEvent.findFirstOrThrow({ orderBy: { id: 'desc' } })).id;
 
       const behind = await scrape(laggingMetrics);
@@ -147,7 +147,7 @@ describe('/metrics during real traffic', () => {
       expect(metricValue(behind, 'event_stream_lag_events')).toBeGreaterThanOrEqual(1);
       expect(metricValue(behind, 'event_stream_last_delivered_id')).toBeLessThan(Number(newest));
 
-      // The instance that committed them is up to date.
+      // The other instance's poll has read them.
       const current = await scrapeUntil(metricsUrl, (samples) => metricValue(samples, 'event_stream_lag_events') === 0);
       expect(metricValue(current, 'event_stream_last_delivered_id')).toBeGreaterThanOrEqual(Number(newest));
       expect(metricValue(current, 'event_stream_lag_events')).toBe(0);
