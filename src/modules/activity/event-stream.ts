@@ -55,7 +55,7 @@ export class EventStream {
   private stopping = false;
   private again = false;
   private poll: NodeJS.Timeout | undefined;
-  private pokes: AsyncIterator<unknown> | undefined;
+  private pokes: AsyncIterator<{ lastEventId: string }> | undefined;
   private stopAnnouncing: (() => void) | undefined;
 
   constructor(
@@ -77,7 +77,7 @@ export class EventStream {
     const pokes = this.pubsub.subscribe('session-events:committed')[Symbol.asyncIterator]();
     this.pokes = pokes;
     void (async () => {
-      while (!(await pokes.next()).done) this.catchUp();
+      for (let poke = await pokes.next(); !poke.done; poke = await pokes.next()) this.poked(poke.value);
     })();
     this.poll = setInterval(() => this.catchUp(), this.pollIntervalMs);
     this.poll.unref();
@@ -107,6 +107,21 @@ export class EventStream {
   /** How many subscribers are attached (leak checks). */
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /**
+   * Events up to `lastEventId` are committed (ids are in commit order, so every lower id is
+   * too). With nobody attached there is nobody to read them for: the position moves on
+   * without a query, and a subscriber that joins catches up from there (a resume reads its
+   * replay from the log, as always).
+   */
+  private poked({ lastEventId }: { lastEventId: string }): void {
+    if (this.subscribers.size === 0 && !this.running && /^\d{1,20}$/.test(lastEventId)) {
+      const committed = BigInt(lastEventId);
+      if (committed > this.position) this.position = committed;
+      return;
+    }
+    this.catchUp();
   }
 
   /** Reads everything committed since the last read; concurrent calls coalesce. */
