@@ -1,7 +1,10 @@
+import type { Viewer } from '../../auth/viewer.js';
 import { type ChatSession, Prisma, type Quote } from '../../generated/prisma/client.js';
 import type { QuoteStatus } from '../../generated/prisma/enums.js';
+import { NotFoundError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
-import { type SessionWrite, sessionWriteSql } from '../session/session-rows.js';
+import { lockSessions, ownedSql, type SessionWrite, sessionWriteSql } from '../session/session-rows.js';
+import { lockAvinodeTrip, lockTripOfSession } from '../session/session-transaction.js';
 
 /**
  * receiveQuote's reads and writes in SQL of its own: it is the busiest write path (one
@@ -13,6 +16,50 @@ type Tx = Prisma.TransactionClient;
 
 const quoteJson = (alias: string) =>
   Prisma.raw(`to_jsonb(${alias}.*) || jsonb_build_object('total_price', ${alias}.total_price::text)`);
+
+/**
+ * The addressed session, or every open session of the trip (the latest session if none is
+ * open), locked in id order, each row carrying the quote and operator as known. The trip's
+ * lock comes first (see lockAvinodeTrip), in a statement of its own: the read that follows
+ * then sees every session linked, and every quote delivered, before the lock was granted.
+ */
+export async function lockTargets(
+  tx: Tx,
+  viewer: Viewer,
+  input: {
+    sessionId?: string | null;
+    avinodeTripId?: string | null;
+    avinodeQuoteId: string;
+    operator: { avinodeCompanyId: string };
+  },
+): Promise<Array<ChatSession & KnownQuoteAndOperator>> {
+  const alongside = knownQuoteAndOperator(input.avinodeQuoteId, input.operator.avinodeCompanyId);
+  if (input.sessionId) {
+    await lockTripOfSession(tx, input.sessionId);
+    const locked = await lockSessions<KnownQuoteAndOperator>(tx, viewer, Prisma.sql`s.id = ${input.sessionId}::uuid`, {
+      alongside,
+    });
+    if (locked.length === 0) throw new NotFoundError('ChatSession', input.sessionId);
+    return locked;
+  }
+  const tripId = input.avinodeTripId as string;
+  await lockAvinodeTrip(tx, tripId);
+  const open = Prisma.sql`o.avinode_trip_id = ${tripId} AND ${ownedSql(viewer, 'o')} AND o.status IN ('ACTIVE', 'PAUSED')`;
+  const locked = await lockSessions<KnownQuoteAndOperator>(
+    tx,
+    viewer,
+    Prisma.sql`s.id IN (
+      SELECT o.id FROM chat_sessions AS o WHERE ${open}
+      UNION ALL
+      (SELECT l.id FROM chat_sessions AS l
+        WHERE l.avinode_trip_id = ${tripId} AND ${ownedSql(viewer, 'l')}
+          AND NOT EXISTS (SELECT 1 FROM chat_sessions AS o WHERE ${open})
+        ORDER BY l.last_activity_at DESC LIMIT 1))`,
+    { alongside },
+  );
+  if (locked.length === 0) throw new NotFoundError('ChatSession', `avinodeTripId=${tripId}`);
+  return locked;
+}
 
 /** Read beside the session lock: the quote known by this Avinode id, and the operator's id. */
 export function knownQuoteAndOperator(avinodeQuoteId: string, avinodeCompanyId: string): Prisma.Sql {

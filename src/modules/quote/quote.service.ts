@@ -6,19 +6,15 @@ import type { QuoteStatus } from '../../generated/prisma/enums.js';
 import type { EventDraft } from '../activity/event-log.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { changeSession } from '../session/session-change.js';
-import { lockSessions, ownedSql } from '../session/session-rows.js';
 import {
   actorIdOf,
   ConcurrentWrite,
-  lockAvinodeTrip,
-  lockTripOfSession,
   runChange,
-  type Tx,
   transitionEvents,
   transitionOf,
 } from '../session/session-transaction.js';
 import { currencyCode, externalId, ID_IN_USE_ELSEWHERE, money, parseInput, text } from '../validation.js';
-import { type KnownQuoteAndOperator, knownQuoteAndOperator, quoteOf, writeQuoteAndSessions } from './quote-rows.js';
+import { lockTargets, quoteOf, writeQuoteAndSessions } from './quote-rows.js';
 
 const receiveSchema = z
   .object({
@@ -152,50 +148,6 @@ function quoteChanged(
     known.declineReason !== next['declineReason'] ||
     (known.validUntil?.getTime() ?? null) !== ((next['validUntil'] as Date | null)?.getTime() ?? null)
   );
-}
-
-/**
- * The addressed session, or every open session of the trip (the latest session if none is
- * open), locked in id order, each row carrying the quote and operator as known. The trip's
- * lock comes first (see lockAvinodeTrip), in a statement of its own: the read that follows
- * then sees every session linked, and every quote delivered, before the lock was granted.
- */
-async function lockTargets(
-  tx: Tx,
-  viewer: Viewer,
-  input: {
-    sessionId?: string | null;
-    avinodeTripId?: string | null;
-    avinodeQuoteId: string;
-    operator: { avinodeCompanyId: string };
-  },
-): Promise<Array<ChatSession & KnownQuoteAndOperator>> {
-  const alongside = knownQuoteAndOperator(input.avinodeQuoteId, input.operator.avinodeCompanyId);
-  if (input.sessionId) {
-    await lockTripOfSession(tx, input.sessionId);
-    const locked = await lockSessions<KnownQuoteAndOperator>(tx, viewer, Prisma.sql`s.id = ${input.sessionId}::uuid`, {
-      alongside,
-    });
-    if (locked.length === 0) throw new NotFoundError('ChatSession', input.sessionId);
-    return locked;
-  }
-  const tripId = input.avinodeTripId as string;
-  await lockAvinodeTrip(tx, tripId);
-  const open = Prisma.sql`o.avinode_trip_id = ${tripId} AND ${ownedSql(viewer, 'o')} AND o.status IN ('ACTIVE', 'PAUSED')`;
-  const locked = await lockSessions<KnownQuoteAndOperator>(
-    tx,
-    viewer,
-    Prisma.sql`s.id IN (
-      SELECT o.id FROM chat_sessions AS o WHERE ${open}
-      UNION ALL
-      (SELECT l.id FROM chat_sessions AS l
-        WHERE l.avinode_trip_id = ${tripId} AND ${ownedSql(viewer, 'l')}
-          AND NOT EXISTS (SELECT 1 FROM chat_sessions AS o WHERE ${open})
-        ORDER BY l.last_activity_at DESC LIMIT 1))`,
-    { alongside },
-  );
-  if (locked.length === 0) throw new NotFoundError('ChatSession', `avinodeTripId=${tripId}`);
-  return locked;
 }
 
 const selectSchema = z.object({
