@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { graphql } from './generated/index.js';
-import { unique } from './harness/factories.js';
+import { createSessionGraph, unique } from './harness/factories.js';
 import { it as base } from './harness/fixtures.js';
 import { execute, expectData } from './harness/graphql.js';
 import { hasMetric, metricValue, type Sample, scrape } from './harness/metrics.js';
@@ -130,11 +130,11 @@ describe('/metrics during real traffic', () => {
     metricsUrl,
   }) => {
     // A second instance on the same database with its own in-process pub/sub and a slow
-    // poll: it hears of nothing this one commits, so it falls behind until it is poked.
+    // poll: it hears of nothing written around the app, so it falls behind until it is poked.
     const lagging = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '600000' });
     try {
       const laggingMetrics = `${lagging.origin}/metrics`;
-      await startSession(server, token);
+      await createSessionGraph(database.prisma, agent);
       const newest = (await database.prisma.sessionEvent.findFirstOrThrow({ orderBy: { id: 'desc' } })).id;
 
       const behind = await scrape(laggingMetrics);
@@ -142,7 +142,7 @@ describe('/metrics during real traffic', () => {
       expect(metricValue(behind, 'event_stream_lag_events')).toBeGreaterThanOrEqual(1);
       expect(metricValue(behind, 'event_stream_last_delivered_id')).toBeLessThan(Number(newest));
 
-      // The instance that committed them is up to date.
+      // The other instance's poll has read them.
       const current = await scrapeUntil(metricsUrl, (samples) => metricValue(samples, 'event_stream_lag_events') === 0);
       expect(metricValue(current, 'event_stream_last_delivered_id')).toBeGreaterThanOrEqual(Number(newest));
       expect(metricValue(current, 'event_stream_lag_events')).toBe(0);

@@ -4,6 +4,8 @@ import type { Prisma, PrismaClient, SessionEvent } from '../../generated/prisma/
 import type { SessionEventType, SessionStatus, WorkflowStep } from '../../generated/prisma/enums.js';
 import type { Logger } from '../../logger.js';
 import type { PubSub } from '../../pubsub.js';
+import { onCommitted } from './event-log.js';
+import { announceCommitted } from './publish.js';
 
 /**
  * An event as subscribers receive it: the stored row, which carries where its session
@@ -40,8 +42,10 @@ type Subscriber = {
  * there is one catch-up query per batch per instance, not per subscriber.
  *
  * Ids are in commit order because writers insert events under a transaction-level
- * advisory lock (see session-transaction.ts), so "everything up to my position has
- * been seen" holds once a position is read.
+ * advisory lock (appendEvents, event-log.ts), so "everything up to my position has
+ * been seen" holds once a position is read. While it runs, every commit made through
+ * its Prisma client that wrote events is announced on the pub/sub (publish.ts), to
+ * every instance's stream, this one's included: resolvers and workers never announce.
  */
 export class EventStream {
   private position = 0n;
@@ -51,7 +55,8 @@ export class EventStream {
   private stopping = false;
   private again = false;
   private poll: NodeJS.Timeout | undefined;
-  private pokes: AsyncIterator<unknown> | undefined;
+  private pokes: AsyncIterator<{ lastEventId: string }> | undefined;
+  private stopAnnouncing: (() => void) | undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -68,10 +73,11 @@ export class EventStream {
 
   async start(): Promise<void> {
     this.position = await this.newestCommitted();
+    this.stopAnnouncing = onCommitted(this.prisma, (events) => announceCommitted(this.pubsub, this.logger, events));
     const pokes = this.pubsub.subscribe('session-events:committed')[Symbol.asyncIterator]();
     this.pokes = pokes;
     void (async () => {
-      while (!(await pokes.next()).done) this.catchUp();
+      for (let poke = await pokes.next(); !poke.done; poke = await pokes.next()) this.poked(poke.value);
     })();
     this.poll = setInterval(() => this.catchUp(), this.pollIntervalMs);
     this.poll.unref();
@@ -79,6 +85,7 @@ export class EventStream {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopAnnouncing?.();
     if (this.poll) clearInterval(this.poll);
     await this.pokes?.return?.();
     // Subscribers complete cleanly rather than seeing their socket drop.
@@ -100,6 +107,21 @@ export class EventStream {
   /** How many subscribers are attached (leak checks). */
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /**
+   * Events up to `lastEventId` are committed (ids are in commit order, so every lower id is
+   * too). With nobody attached there is nobody to read them for: the position moves on
+   * without a query, and a subscriber that joins catches up from there (a resume reads its
+   * replay from the log, as always).
+   */
+  private poked({ lastEventId }: { lastEventId: string }): void {
+    if (this.subscribers.size === 0 && !this.running && /^\d{1,20}$/.test(lastEventId)) {
+      const committed = BigInt(lastEventId);
+      if (committed > this.position) this.position = committed;
+      return;
+    }
+    this.catchUp();
   }
 
   /** Reads everything committed since the last read; concurrent calls coalesce. */

@@ -4,7 +4,8 @@ import type { PubSub } from '../../pubsub.js';
 
 /**
  * Tells every instance that events up to the newest of these are committed. Called
- * only after the transaction commits. A failed publish loses nothing: subscribers
+ * only after the transaction commits, by the event log (EventStream listens to the
+ * write path's commits, see event-log.ts `afterCommit`). A failed publish loses nothing: subscribers
  * read from the database and catch up on the next poke or poll.
  */
 export function announceCommitted(pubsub: PubSub, logger: Logger, events: SessionEvent[]): void {

@@ -2,7 +2,6 @@ import type { Viewer } from '../../auth/viewer.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Logger } from '../../logger.js';
 import type { PubSub } from '../../pubsub.js';
-import { announceCommitted } from '../activity/publish.js';
 import { recordMessage } from '../conversation/message.service.js';
 import { receiveQuote } from '../quote/quote.service.js';
 import { learnAvinodeTripCode } from '../session/avinode.service.js';
@@ -17,11 +16,11 @@ export type ApplyDependencies = { prisma: PrismaClient; pubsub: PubSub; logger: 
 
 /**
  * Records an interpreted notification through the same domain functions the mutations
- * use, so idempotency (quote and message ids), session events and live delivery are
- * theirs. Domain refusals (ValidationError, ...) propagate: the worker keeps the reason.
+ * use, so idempotency (quote and message ids), session events and their announcement
+ * are theirs. Domain refusals (ValidationError, ...) propagate: the worker keeps the reason.
  */
 export async function applyInterpretation(
-  { prisma, pubsub, logger }: ApplyDependencies,
+  { prisma }: ApplyDependencies,
   interpretation: Interpretation,
 ): Promise<Settlement> {
   if (interpretation.kind === 'ignored') return { status: 'IGNORED', reason: interpretation.reason };
@@ -36,7 +35,6 @@ export async function applyInterpretation(
   for (const avinodeTripId of trips) {
     for (const quote of quotes) {
       const outcome = await receiveQuote(prisma, INTAKE_VIEWER, { ...quote, avinodeTripId });
-      announceCommitted(pubsub, logger, outcome.events);
       for (const session of outcome.result.sessions) reached.add(session.id);
     }
     for (const message of messages) {
@@ -50,7 +48,6 @@ export async function applyInterpretation(
         externalId: message.externalId,
         sentAt: message.sentAt ?? null,
       });
-      announceCommitted(pubsub, logger, outcome.events);
       reached.add(outcome.result.session.id);
     }
   }

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { defineMutation, EXPECTED_VERSION_DESCRIPTION, SESSION_ID_DESCRIPTION } from '../../graphql/mutation.js';
-import { committed, payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
+import { payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
 import { ChatSessionNode } from '../session/session.type.js';
 import { MessageNode, SenderTypeEnum } from './conversation.type.js';
 import { recordMessage } from './message.service.js';
@@ -44,10 +44,9 @@ defineMutation('recordMessage', {
   input: RecordMessageInput,
   payload: RecordMessagePayload,
   resolve: async (input, context) => {
-    const { session, message, created } = committed(
-      context,
-      await recordMessage(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id }),
-    );
+    const { session, message, created } = (
+      await recordMessage(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id })
+    ).result;
     return { sessionId: session.id, messageId: message.id, created };
   },
 });

@@ -4,15 +4,7 @@ import { now } from '../../clock.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { SenderType } from '../../generated/prisma/enums.js';
 import { ValidationError } from '../errors.js';
-import {
-  actorIdOf,
-  lockSession,
-  runChange,
-  settleAfter,
-  touched,
-  transitionEvents,
-  transitionOf,
-} from '../session/session-transaction.js';
+import { changeSession } from '../session/session-change.js';
 import { externalId, ID_IN_USE_ELSEWHERE, parseInput, text } from '../validation.js';
 
 const recordMessageSchema = z.object({
@@ -33,19 +25,19 @@ export type RecordMessageInput = z.input<typeof recordMessageSchema>;
  */
 export async function recordMessage(prisma: PrismaClient, viewer: Viewer, raw: RecordMessageInput) {
   const input = parseInput(recordMessageSchema, raw);
-  return runChange(prisma, actorIdOf(viewer), async (tx) => {
-    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
+  return changeSession(prisma, viewer, input, async (change) => {
+    const { session, tx } = change;
     if (input.externalId) {
       const known = await tx.message.findUnique({ where: { externalId: input.externalId } });
       if (known) {
         if (known.conversationId !== session.conversationId) {
           throw ValidationError.of('externalId', ID_IN_USE_ELSEWHERE);
         }
-        return { result: { session, message: known, created: false }, events: [] };
+        return change.unchanged({ session, message: known, created: false });
       }
     }
-    const moved = transitionOf(session, 'RECORD_MESSAGE', viewer);
-    const next = await settleAfter(tx, session, moved);
+    change.transition('RECORD_MESSAGE');
+    await change.settle();
     const sentAt = input.sentAt ?? now();
     const message = await tx.message.create({
       data: {
@@ -62,20 +54,11 @@ export async function recordMessage(prisma: PrismaClient, viewer: Viewer, raw: R
       where: { id: session.conversationId, OR: [{ lastMessageAt: null }, { lastMessageAt: { lt: sentAt } }] },
       data: { lastMessageAt: sentAt },
     });
-    const updated = await tx.chatSession.update({
-      where: { id: session.id },
-      data: { status: next.status, currentStep: next.step, messageCount: { increment: 1 }, ...touched() },
-    });
-    const events = [
-      {
-        sessionId: session.id,
-        agentId: session.agentId,
-        type: 'MESSAGE_RECORDED' as const,
-        // Ids and sender only: message contents stay out of the activity log.
-        data: { messageId: message.id, senderType: message.senderType },
-      },
-      ...transitionEvents(session, moved, next),
-    ];
-    return { result: { session: updated, message, created: true }, events };
+    return {
+      increment: { messageCount: 1 },
+      // Ids and sender only: message contents stay out of the activity log.
+      events: [{ type: 'MESSAGE_RECORDED' as const, data: { messageId: message.id, senderType: message.senderType } }],
+      result: (updated) => ({ session: updated, message, created: true }),
+    };
   });
 }

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { defineMutation, EXPECTED_VERSION_DESCRIPTION, SESSION_ID_DESCRIPTION } from '../../graphql/mutation.js';
-import { committed, payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
+import { payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
 import { QuoteNode } from '../quote/quote.type.js';
 import { ChatSessionNode } from '../session/session.type.js';
 import { generateProposal, sendProposal } from './proposal.service.js';
@@ -47,14 +47,13 @@ defineMutation('generateProposal', {
   input: GenerateProposalInput,
   payload: proposalPayload('GenerateProposalPayload', 'generateProposal'),
   resolve: async (input, context) => {
-    const { session, proposal } = committed(
-      context,
+    const { session, proposal } = (
       await generateProposal(context.prisma, context.viewer, {
         ...input,
         sessionId: input.sessionId.id,
         quoteId: input.quoteId?.id,
-      }),
-    );
+      })
+    ).result;
     return { sessionId: session.id, proposalId: proposal.id };
   },
 });
@@ -76,10 +75,9 @@ defineMutation('sendProposal', {
   input: SendProposalInput,
   payload: proposalPayload('SendProposalPayload', 'sendProposal'),
   resolve: async (input, context) => {
-    const { session, proposal } = committed(
-      context,
-      await sendProposal(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id }),
-    );
+    const { session, proposal } = (
+      await sendProposal(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id })
+    ).result;
     return { sessionId: session.id, proposalId: proposal.id };
   },
 });

@@ -4,15 +4,8 @@ import { now } from '../../clock.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { UNSELECTABLE } from '../quote/quote.service.js';
-import {
-  actorIdOf,
-  lockSession,
-  runChange,
-  type Tx,
-  touched,
-  transitionEvents,
-  transitionOf,
-} from '../session/session-transaction.js';
+import { changeSession } from '../session/session-change.js';
+import type { Tx } from '../session/session-transaction.js';
 import { email, parseInput, percent, text } from '../validation.js';
 import { formatProposalNumber } from './proposal-number.js';
 
@@ -33,9 +26,9 @@ export type GenerateProposalInput = z.input<typeof generateSchema>;
  */
 export async function generateProposal(prisma: PrismaClient, viewer: Viewer, raw: GenerateProposalInput) {
   const input = parseInput(generateSchema, raw);
-  return runChange(prisma, actorIdOf(viewer), async (tx) => {
-    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const next = transitionOf(session, 'GENERATE_PROPOSAL', viewer);
+  return changeSession(prisma, viewer, input, async (change) => {
+    const { session, tx } = change;
+    change.transition('GENERATE_PROPOSAL');
     const quoteId = input.quoteId ?? session.primaryQuoteId;
     if (!quoteId) throw ValidationError.of('quoteId', 'select a primary quote first, or name the quote');
     const quote = await tx.quote.findUnique({
@@ -63,25 +56,21 @@ export async function generateProposal(prisma: PrismaClient, viewer: Viewer, raw
         status: 'READY',
       },
     });
-    const updated = await tx.chatSession.update({
-      where: { id: session.id },
-      data: { proposalId: proposal.id, primaryQuoteId: quote.id, currentStep: next.step, ...touched() },
-    });
-    const events = [
-      {
-        sessionId: session.id,
-        agentId: session.agentId,
-        type: 'PROPOSAL_GENERATED' as const,
-        data: {
-          proposalId: proposal.id,
-          number: proposal.number,
-          total: total.toFixed(2),
-          currency: proposal.currency,
+    return {
+      set: { proposalId: proposal.id, primaryQuoteId: quote.id },
+      events: [
+        {
+          type: 'PROPOSAL_GENERATED' as const,
+          data: {
+            proposalId: proposal.id,
+            number: proposal.number,
+            total: total.toFixed(2),
+            currency: proposal.currency,
+          },
         },
-      },
-      ...transitionEvents(session, next),
-    ];
-    return { result: { session: updated, proposal }, events };
+      ],
+      result: (updated) => ({ session: updated, proposal }),
+    };
   });
 }
 
@@ -101,9 +90,9 @@ export type SendProposalInput = z.input<typeof sendSchema>;
 /** Sends the ready proposal (to the given address or the client's) and moves the session to PROPOSAL_SENT. */
 export async function sendProposal(prisma: PrismaClient, viewer: Viewer, raw: SendProposalInput) {
   const input = parseInput(sendSchema, raw);
-  return runChange(prisma, actorIdOf(viewer), async (tx) => {
-    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const next = transitionOf(session, 'SEND_PROPOSAL', viewer);
+  return changeSession(prisma, viewer, input, async (change) => {
+    const { session, tx } = change;
+    change.transition('SEND_PROPOSAL');
     if (!session.proposalId) throw ValidationError.of('sessionId', 'the session has no proposal to send');
     const current = await tx.proposal.findUniqueOrThrow({
       where: { id: session.proposalId },
@@ -113,19 +102,10 @@ export async function sendProposal(prisma: PrismaClient, viewer: Viewer, raw: Se
     if (!sentTo) throw ValidationError.of('sentTo', 'is required when the trip request has no client');
     const sentAt = now();
     const proposal = await tx.proposal.update({ where: { id: current.id }, data: { status: 'SENT', sentAt, sentTo } });
-    const updated = await tx.chatSession.update({
-      where: { id: session.id },
-      data: { currentStep: next.step, ...touched(sentAt) },
-    });
-    const events = [
-      {
-        sessionId: session.id,
-        agentId: session.agentId,
-        type: 'PROPOSAL_SENT' as const,
-        data: { proposalId: proposal.id, number: proposal.number },
-      },
-      ...transitionEvents(session, next),
-    ];
-    return { result: { session: updated, proposal }, events };
+    return {
+      at: sentAt,
+      events: [{ type: 'PROPOSAL_SENT' as const, data: { proposalId: proposal.id, number: proposal.number } }],
+      result: (updated) => ({ session: updated, proposal }),
+    };
   });
 }

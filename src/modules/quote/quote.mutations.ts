@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { defineMutation, EXPECTED_VERSION_DESCRIPTION, SESSION_ID_DESCRIPTION } from '../../graphql/mutation.js';
-import { committed, payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
+import { payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
 import { ChatSessionNode } from '../session/session.type.js';
 import { type QuoteOutcome, receiveQuote, selectPrimaryQuote } from './quote.service.js';
 import { QuoteNode } from './quote.type.js';
@@ -111,15 +111,14 @@ defineMutation('receiveQuote', {
   input: ReceiveQuoteInput,
   payload: ReceiveQuotePayload,
   resolve: async (input, context) => {
-    const { sessions, quote, outcome } = committed(
-      context,
+    const { sessions, quote, outcome } = (
       await receiveQuote(context.prisma, context.viewer, {
         ...input,
         sessionId: input.sessionId?.id,
         currency: input.currency ?? undefined,
         status: input.status ?? undefined,
-      }),
-    );
+      })
+    ).result;
     return { sessionIds: sessions.map((session) => session.id), quoteId: quote.id, outcome };
   },
 });
@@ -148,14 +147,13 @@ defineMutation('selectPrimaryQuote', {
   input: SelectPrimaryQuoteInput,
   payload: SelectPrimaryQuotePayload,
   resolve: async (input, context) => {
-    const { session } = committed(
-      context,
+    const { session } = (
       await selectPrimaryQuote(context.prisma, context.viewer, {
         ...input,
         sessionId: input.sessionId.id,
         quoteId: input.quoteId.id,
-      }),
-    );
+      })
+    ).result;
     return { sessionId: session.id };
   },
 });

@@ -3,20 +3,18 @@ import type { Viewer } from '../../auth/viewer.js';
 import { now } from '../../clock.js';
 import { type ChatSession, Prisma, type PrismaClient, type Quote } from '../../generated/prisma/client.js';
 import type { QuoteStatus } from '../../generated/prisma/enums.js';
+import type { EventDraft } from '../activity/event-log.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { changeSession } from '../session/session-change.js';
 import {
   actorIdOf,
-  type EventDraft,
-  lockAvinodeTrip,
-  lockSession,
+  ConcurrentWrite,
   runChange,
-  type Tx,
-  touched,
   transitionEvents,
   transitionOf,
 } from '../session/session-transaction.js';
 import { currencyCode, externalId, ID_IN_USE_ELSEWHERE, money, parseInput, text } from '../validation.js';
-import { ownedBy } from '../visibility.js';
+import { lockTargets, quoteOf, writeQuoteAndSessions } from './quote-rows.js';
 
 const receiveSchema = z
   .object({
@@ -50,6 +48,7 @@ export type QuoteOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED';
 export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: ReceiveQuoteInput) {
   const input = parseInput(receiveSchema, raw);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
+    // The targets, locked, with the quote and operator as they are known: one round trip.
     const sessions = await lockTargets(tx, viewer, input);
     const requestId = sessions[0]?.requestId;
     if (!requestId)
@@ -57,15 +56,8 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
     // Refused for every session before anything is written; a new quote moves them so.
     const moves = new Map(sessions.map((session) => [session.id, transitionOf(session, 'RECEIVE_QUOTE', viewer)]));
 
-    // Operators are reference data that quotes only add to: look up, create when new. (Prisma's
-    // upsert with nothing to update takes three statements; two deliveries creating the same
-    // operator at once meet the unique index, and runChange retries the loser.)
-    const operator =
-      (await tx.operator.findUnique({ where: { avinodeCompanyId: input.operator.avinodeCompanyId } })) ??
-      (await tx.operator.create({ data: input.operator }));
-    const known = await tx.quote.findUnique({ where: { avinodeQuoteId: input.avinodeQuoteId } });
+    const known = quoteOf(sessions[0]?.knownQuote);
     const fields = {
-      operatorId: operator.id,
       aircraftType: input.aircraftType,
       tailNumber: input.tailNumber ?? null,
       seats: input.seats ?? null,
@@ -78,29 +70,42 @@ export async function receiveQuote(prisma: PrismaClient, viewer: Viewer, raw: Re
     if (known && known.requestId !== requestId) {
       throw ValidationError.of('avinodeQuoteId', ID_IN_USE_ELSEWHERE);
     }
-    if (known && !quoteChanged(known, fields))
-      return { result: { sessions, quote: known, outcome: 'UNCHANGED' as QuoteOutcome }, events: [] };
-
-    const quote = known
-      ? await tx.quote.update({ where: { id: known.id }, data: fields })
-      : await tx.quote.create({
-          data: { ...fields, requestId, avinodeQuoteId: input.avinodeQuoteId, createdAt: now() },
-        });
-    const events: EventDraft[] = [];
-    const updatedSessions: ChatSession[] = [];
-    // Only sessions on the quote's trip request count it, so counters always equal rows.
-    for (const session of sessions.filter((candidate) => candidate.requestId === requestId)) {
-      const next = (!known && moves.get(session.id)) || { status: session.status, step: session.currentStep };
-      updatedSessions.push(
-        await tx.chatSession.update({
-          where: { id: session.id },
-          data: { currentStep: next.step, ...(known ? {} : { quotesReceivedCount: { increment: 1 } }), ...touched() },
-        }),
-      );
-      events.push(quoteEvent(session, quote, known), ...transitionEvents(session, next));
+    // Operators are reference data that quotes only add to: the first delivery creates one.
+    const operatorId = sessions[0]?.knownOperatorId;
+    if (known && !quoteChanged(known, fields)) {
+      const unchanged = sessions.map(({ knownQuote: _quote, knownOperatorId: _operator, ...session }) => session);
+      return { result: { sessions: unchanged, quote: known, outcome: 'UNCHANGED' as QuoteOutcome }, events: [] };
     }
+
+    // Only sessions on the quote's trip request count it, so counters always equal rows.
+    const counting = sessions.filter((candidate) => candidate.requestId === requestId);
+    const next = (session: ChatSession) =>
+      (!known && moves.get(session.id)) || { status: session.status, step: session.currentStep };
+    const written = await writeQuoteAndSessions(
+      tx,
+      {
+        operator: operatorId ? { id: operatorId } : input.operator,
+        fields,
+        ...(known ? { known } : { requestId, avinodeQuoteId: input.avinodeQuoteId, createdAt: now() }),
+      },
+      {
+        moves: counting.map((session) => ({ id: session.id, ...next(session) })),
+        at: now(),
+        endedAt: now(),
+        increment: known ? {} : { quotesReceivedCount: 1 },
+      },
+    );
+    if (!written) throw new ConcurrentWrite('another delivery created this quote first');
+    const events: EventDraft[] = counting.flatMap((session) => [
+      quoteEvent(session, written.quote, known),
+      ...transitionEvents(session, next(session)),
+    ]);
     return {
-      result: { sessions: updatedSessions, quote, outcome: (known ? 'UPDATED' : 'CREATED') as QuoteOutcome },
+      result: {
+        sessions: written.sessions,
+        quote: written.quote,
+        outcome: (known ? 'UPDATED' : 'CREATED') as QuoteOutcome,
+      },
       events,
     };
   });
@@ -145,36 +150,6 @@ function quoteChanged(
   );
 }
 
-/** The addressed session, or every open session of the trip (the latest session if none is open), locked in id order. */
-async function lockTargets(
-  tx: Tx,
-  viewer: Viewer,
-  input: { sessionId?: string | null; avinodeTripId?: string | null },
-) {
-  if (input.sessionId) {
-    // The trip lock comes before the row lock (see lockAvinodeTrip); the trip is read first.
-    const linked = await tx.chatSession.findUnique({ where: { id: input.sessionId }, select: { avinodeTripId: true } });
-    if (linked?.avinodeTripId) await lockAvinodeTrip(tx, linked.avinodeTripId);
-    return [await lockSession(tx, viewer, input.sessionId)];
-  }
-  const tripId = input.avinodeTripId as string;
-  await lockAvinodeTrip(tx, tripId);
-  const visible = { avinodeTripId: tripId, ...ownedBy(viewer) };
-  let targets = await tx.chatSession.findMany({
-    where: { ...visible, status: { in: ['ACTIVE', 'PAUSED'] } },
-    orderBy: { id: 'asc' },
-  });
-  if (targets.length === 0) {
-    const latest = await tx.chatSession.findFirst({ where: visible, orderBy: { lastActivityAt: 'desc' } });
-    targets = latest ? [latest] : [];
-  }
-  if (targets.length === 0) throw new NotFoundError('ChatSession', `avinodeTripId=${tripId}`);
-  // Lock one by one in id order so two deliveries for the same trip cannot deadlock.
-  const locked: ChatSession[] = [];
-  for (const session of targets) locked.push(await lockSession(tx, viewer, session.id));
-  return locked;
-}
-
 const selectSchema = z.object({
   sessionId: z.string(),
   quoteId: z.string(),
@@ -188,30 +163,27 @@ export const UNSELECTABLE: QuoteStatus[] = ['DECLINED', 'EXPIRED', 'WITHDRAWN'];
 /** The quote the broker will build the proposal on; it becomes SHORTLISTED. */
 export async function selectPrimaryQuote(prisma: PrismaClient, viewer: Viewer, raw: SelectPrimaryQuoteInput) {
   const input = parseInput(selectSchema, raw);
-  return runChange(prisma, actorIdOf(viewer), async (tx) => {
-    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    transitionOf(session, 'SELECT_PRIMARY_QUOTE', viewer);
+  return changeSession(prisma, viewer, input, async (change) => {
+    const { session, tx } = change;
+    change.transition('SELECT_PRIMARY_QUOTE');
     const quote = await tx.quote.findUnique({ where: { id: input.quoteId } });
     if (!quote || quote.requestId !== session.requestId) throw new NotFoundError('Quote', input.quoteId);
     if (UNSELECTABLE.includes(quote.status))
       throw ValidationError.of('quoteId', `the quote is ${quote.status} and cannot be selected`);
-    if (session.primaryQuoteId === quote.id) return { result: { session, quote }, events: [] };
+    if (session.primaryQuoteId === quote.id) return change.unchanged({ session, quote });
     const selected =
       quote.status === 'RECEIVED'
         ? await tx.quote.update({ where: { id: quote.id }, data: { status: 'SHORTLISTED' } })
         : quote;
-    const updated = await tx.chatSession.update({
-      where: { id: session.id },
-      data: { primaryQuoteId: quote.id, ...touched() },
-    });
-    const events: EventDraft[] = [
-      {
-        sessionId: session.id,
-        agentId: session.agentId,
-        type: 'PRIMARY_QUOTE_SELECTED',
-        data: { quoteId: quote.id, previousQuoteId: session.primaryQuoteId },
-      },
-    ];
-    return { result: { session: updated, quote: selected }, events };
+    return {
+      set: { primaryQuoteId: quote.id },
+      events: [
+        {
+          type: 'PRIMARY_QUOTE_SELECTED' as const,
+          data: { quoteId: quote.id, previousQuoteId: session.primaryQuoteId },
+        },
+      ],
+      result: (updated) => ({ session: updated, quote: selected }),
+    };
   });
 }

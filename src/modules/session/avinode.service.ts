@@ -4,19 +4,9 @@ import type { ChatSession, PrismaClient } from '../../generated/prisma/client.js
 import { requeueUnmatched } from '../avinode-intake/notification-store.js';
 import { ValidationError } from '../errors.js';
 import { externalId, ID_IN_USE_ELSEWHERE, parseInput } from '../validation.js';
-import {
-  actorIdOf,
-  actorOf,
-  lockAvinodeTrip,
-  lockSession,
-  runChange,
-  settleAfter,
-  type Tx,
-  touched,
-  transitionEvents,
-  transitionOf,
-} from './session-transaction.js';
-import { allowedActions, InvalidTransitionError, transition } from './workflow.js';
+import { changeSession } from './session-change.js';
+import { actorOf, lockAvinodeTrip, type Tx } from './session-transaction.js';
+import { allowedActions, InvalidTransitionError } from './workflow.js';
 
 const linkSchema = z.object({
   sessionId: z.string(),
@@ -41,9 +31,9 @@ export type LinkAvinodeTripInput = z.input<typeof linkSchema>;
  */
 export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw: LinkAvinodeTripInput) {
   const input = parseInput(linkSchema, raw);
-  return runChange(prisma, actorIdOf(viewer), async (tx) => {
-    await lockAvinodeTrip(tx, input.avinodeTripId);
-    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
+  // The trip's lock comes first (see lockAvinodeTrip): changeSession takes it before the row.
+  return changeSession(prisma, viewer, input, async (change) => {
+    const { session, tx } = change;
     const ids = {
       avinodeTripId: input.avinodeTripId,
       avinodeRfpId: input.avinodeRfpId ?? null,
@@ -55,9 +45,9 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
       (ids.avinodeRfpId === null || session.avinodeRfpId === ids.avinodeRfpId) &&
       (ids.avinodeRfqId === null || session.avinodeRfqId === ids.avinodeRfqId) &&
       (ids.avinodeTripCode === null || session.avinodeTripCode === ids.avinodeTripCode);
-    if (alreadyLinked) return { result: { session, changed: false }, events: [] };
+    if (alreadyLinked) return change.unchanged({ session, changed: false });
 
-    const state = { status: session.status, step: session.currentStep };
+    const state = change.state;
     if (session.avinodeTripId !== null && session.avinodeTripId !== ids.avinodeTripId) {
       throw new InvalidTransitionError(
         session.status,
@@ -67,7 +57,7 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
         `the session is already linked to Avinode trip ${session.avinodeTripId}`,
       );
     }
-    const moved = session.avinodeTripId === null ? transition(state, 'LINK_AVINODE_TRIP', actorOf(viewer)) : state;
+    if (session.avinodeTripId === null) change.transition('LINK_AVINODE_TRIP');
     // Adding a missing RFP/RFQ id to the linked trip is allowed at any step, but only while open.
     if (session.status !== 'ACTIVE' && session.status !== 'PAUSED') {
       throw new InvalidTransitionError(
@@ -87,36 +77,25 @@ export async function linkAvinodeTrip(prisma: PrismaClient, viewer: Viewer, raw:
     if (!session.requestId)
       throw ValidationError.of('sessionId', 'capture the trip request before linking an Avinode trip');
     const requestId = await tripRequestOf(tx, ids.avinodeTripId, session);
-    const next = await settleAfter(tx, { requestId }, moved);
-    const updated = await tx.chatSession.update({
-      where: { id: session.id },
-      data: {
-        avinodeTripId: ids.avinodeTripId,
-        avinodeRfpId: ids.avinodeRfpId ?? session.avinodeRfpId,
-        avinodeRfqId: ids.avinodeRfqId ?? session.avinodeRfqId,
-        avinodeTripCode: ids.avinodeTripCode ?? session.avinodeTripCode,
-        requestId,
-        currentStep: next.step,
-        ...touched(),
-      },
-    });
+    await change.settle(requestId);
+    const linked = {
+      avinodeTripId: ids.avinodeTripId,
+      avinodeRfpId: ids.avinodeRfpId ?? session.avinodeRfpId,
+      avinodeRfqId: ids.avinodeRfqId ?? session.avinodeRfqId,
+      avinodeTripCode: ids.avinodeTripCode ?? session.avinodeTripCode,
+    };
     // Avinode notifications that arrived before this link was made now have somewhere to go.
     await requeueUnmatched(tx, {
-      tripCodes: [updated.avinodeTripId, updated.avinodeTripCode].filter((key): key is string => key !== null),
-      rfqIds: updated.avinodeRfqId ? [updated.avinodeRfqId] : [],
+      tripCodes: [linked.avinodeTripId, linked.avinodeTripCode].filter((key): key is string => key !== null),
+      rfqIds: linked.avinodeRfqId ? [linked.avinodeRfqId] : [],
     });
     const joined =
       requestId !== session.requestId ? { requestId, previousRequestId: session.requestId } : { requestId };
-    const events = [
-      {
-        sessionId: session.id,
-        agentId: session.agentId,
-        type: 'AVINODE_TRIP_LINKED' as const,
-        data: { ...ids, ...joined },
-      },
-      ...transitionEvents(session, moved, next),
-    ];
-    return { result: { session: updated, changed: true }, events };
+    return {
+      set: { ...linked, requestId },
+      events: [{ type: 'AVINODE_TRIP_LINKED' as const, data: { ...ids, ...joined } }],
+      result: (updated) => ({ session: updated, changed: true }),
+    };
   });
 }
 
@@ -177,27 +156,21 @@ export type RecordRfqsSentInput = z.input<typeof rfqsSchema>;
 /** RFQs went out to operators: the counters grow by what this batch adds. */
 export async function recordRfqsSent(prisma: PrismaClient, viewer: Viewer, raw: RecordRfqsSentInput) {
   const input = parseInput(rfqsSchema, raw);
-  return runChange(prisma, actorIdOf(viewer), async (tx) => {
-    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    transitionOf(session, 'RECORD_RFQS_SENT', viewer);
-    const updated = await tx.chatSession.update({
-      where: { id: session.id },
-      data: {
-        operatorsContactedCount: { increment: input.operatorsContacted },
-        quotesExpectedCount: { increment: input.quotesExpected },
-        ...(input.avinodeRfqId && !session.avinodeRfqId ? { avinodeRfqId: input.avinodeRfqId } : {}),
-        ...touched(),
-      },
-    });
-    if (updated.avinodeRfqId) await requeueUnmatched(tx, { tripCodes: [], rfqIds: [updated.avinodeRfqId] });
-    const events = [
-      {
-        sessionId: session.id,
-        agentId: session.agentId,
-        type: 'RFQS_SENT' as const,
-        data: { operatorsContacted: input.operatorsContacted, quotesExpected: input.quotesExpected },
-      },
-    ];
-    return { result: { session: updated }, events };
+  return changeSession(prisma, viewer, input, async (change) => {
+    const { session, tx } = change;
+    change.transition('RECORD_RFQS_SENT');
+    const avinodeRfqId = session.avinodeRfqId ?? input.avinodeRfqId ?? null;
+    if (avinodeRfqId) await requeueUnmatched(tx, { tripCodes: [], rfqIds: [avinodeRfqId] });
+    return {
+      set: input.avinodeRfqId && !session.avinodeRfqId ? { avinodeRfqId: input.avinodeRfqId } : {},
+      increment: { operatorsContactedCount: input.operatorsContacted, quotesExpectedCount: input.quotesExpected },
+      events: [
+        {
+          type: 'RFQS_SENT' as const,
+          data: { operatorsContacted: input.operatorsContacted, quotesExpected: input.quotesExpected },
+        },
+      ],
+      result: (updated) => ({ session: updated }),
+    };
   });
 }

@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import type { Viewer } from '../../auth/viewer.js';
 import { now } from '../../clock.js';
-import type { ChatSession, PrismaClient } from '../../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import type { EventDraft } from '../activity/event-log.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { jsonObject, parseInput, text } from '../validation.js';
-import {
-  actorIdOf,
-  type EventDraft,
-  lockSession,
-  runChange,
-  settleAfter,
-  touched,
-  transitionEvents,
-  transitionOf,
-} from './session-transaction.js';
+import { changeSession } from './session-change.js';
+import { lockSessions, writeSessions } from './session-rows.js';
+import { actorIdOf, runChange, transitionEvents, transitionOf } from './session-transaction.js';
 
 export type StartSessionInput = {
   conversationId?: string | null;
@@ -95,27 +89,14 @@ export async function changeStatus(
   action: StatusAction,
 ) {
   const { reason } = parseInput(z.object({ reason: text(500).nullish() }), { reason: input.reason });
-  return runChange(prisma, actorIdOf(viewer), async (tx) => {
-    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const moved = transitionOf(session, action, viewer);
-    const next = await settleAfter(tx, session, moved);
-    const endsNow = (next.status === 'COMPLETED' || next.status === 'ARCHIVED') && !session.endedAt;
-    const updated = await tx.chatSession.update({
-      where: { id: session.id },
-      data: {
-        status: next.status,
-        currentStep: next.step,
-        ...(endsNow ? { endedAt: now() } : {}),
-        ...touched(),
-      },
-    });
+  return changeSession(prisma, viewer, input, async (change) => {
+    change.transition(action);
+    await change.settle();
     // The action and its reason describe the status change; a settling step change is its own fact.
-    const events = transitionEvents(session, moved, next).map((event) =>
-      event.type === 'STATUS_CHANGED'
-        ? { ...event, data: { action: STATUS_EVENT_DATA[action], ...(reason ? { reason } : {}) } }
-        : event,
-    );
-    return { result: { session: updated }, events };
+    return {
+      statusChangeData: { action: STATUS_EVENT_DATA[action], ...(reason ? { reason } : {}) },
+      result: (session) => ({ session }),
+    };
   });
 }
 
@@ -130,27 +111,20 @@ export async function archiveStaleSessions(prisma: PrismaClient, viewer: Viewer,
   }
   const cutoff = new Date(now().getTime() - olderThanDays * 24 * 60 * 60 * 1000);
   return runChange(prisma, actorIdOf(viewer), async (tx) => {
-    const stale: Array<Pick<ChatSession, 'id' | 'agentId' | 'status' | 'currentStep'>> = await tx.$queryRaw`
-      SELECT id, iso_agent_id AS "agentId", status, current_step AS "currentStep"
-      FROM chat_sessions
-      WHERE status <> 'ARCHIVED' AND last_activity_at < ${cutoff}
-      ORDER BY id
-      FOR UPDATE SKIP LOCKED`;
+    // Sessions someone is changing right now are not stale; the next run archives them if they still are.
+    const stale = await lockSessions(
+      tx,
+      viewer,
+      Prisma.sql`s.status <> 'ARCHIVED' AND s.last_activity_at < ${cutoff}::timestamptz`,
+      { skipLocked: true },
+    );
     if (stale.length === 0) return { result: { archivedCount: 0, cutoff }, events: [] };
-    const endedAt = now();
-    await tx.chatSession.updateMany({
-      where: { id: { in: stale.map((session) => session.id) } },
-      data: { status: 'ARCHIVED', version: { increment: 1 } },
-    });
-    await tx.chatSession.updateMany({
-      where: { id: { in: stale.map((session) => session.id) }, endedAt: null },
-      data: { endedAt },
-    });
+    const moves = stale.map((session) => ({ id: session.id, ...transitionOf(session, 'ARCHIVE', viewer) }));
+    // Housekeeping is not activity: lastActivityAt stays.
+    await writeSessions(tx, { moves, at: null, endedAt: now() });
+    const data = { action: 'archived', reason: `inactive for more than ${olderThanDays} days` };
     const events = stale.flatMap((session) =>
-      transitionEvents(session, { status: 'ARCHIVED', step: session.currentStep }).map((event) => ({
-        ...event,
-        data: { action: 'archived', reason: `inactive for more than ${olderThanDays} days` },
-      })),
+      transitionEvents(session, { status: 'ARCHIVED', step: session.currentStep }).map((event) => ({ ...event, data })),
     );
     return { result: { archivedCount: stale.length, cutoff }, events };
   });

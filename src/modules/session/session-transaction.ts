@@ -1,28 +1,21 @@
 import type { Viewer } from '../../auth/viewer.js';
-import { ownerScope } from '../../auth/viewer.js';
-import { now } from '../../clock.js';
 import { isConnectionLost } from '../../db/availability.js';
 import { type ChatSession, Prisma, type PrismaClient, type SessionEvent } from '../../generated/prisma/client.js';
 import { withSpan } from '../../observability/spans.js';
 import { claimCommit, deadlinePassed, RequestDeadlinePassed } from '../../request-deadline.js';
-import { NotFoundError, StaleVersionError } from '../errors.js';
+import { afterCommit, appendEvents, type EventDraft } from '../activity/event-log.js';
 import { type Actor, type SessionState, settle, transition, type WorkflowAction } from './workflow.js';
 
 export type Tx = Prisma.TransactionClient;
-
-/** One thing that happened, before it has its place (id) in the stream. */
-export type EventDraft = Omit<Prisma.SessionEventCreateManyInput, 'id' | 'createdAt' | 'actorId'>;
-
 export type Change<T> = { result: T; events: EventDraft[] };
 
 /**
- * Any transaction that writes session events takes this lock right before inserting
- * them and holds it until commit. Event ids are taken from a sequence at insert time,
- * not at commit, so without it a reader that has seen id 12 could later find id 11
- * committed and a resuming subscriber would skip it. Serialising only the tail of
- * the transaction keeps ids in commit order.
+ * A write that met a concurrent one (two first deliveries of the same quote); the
+ * next attempt sees the winner's row and decides again.
  */
-const EVENT_STREAM_LOCK = 7_402_117_001n;
+export class ConcurrentWrite extends Error {
+  override name = 'ConcurrentWrite';
+}
 
 /** Conflicts that a fresh attempt resolves: unique races, write conflicts, deadlocks. */
 const RETRYABLE = new Set(['P2002', 'P2034']);
@@ -34,8 +27,8 @@ const TRANSACTION_MAX_WAIT_MS = 120_000;
  * Runs a state change and its events in one transaction, retrying on conflicts, and on a
  * connection lost before COMMIT was sent (the database rolled that attempt back, so running
  * it again cannot apply it twice; a loss during COMMIT leaves the outcome unknown and is
- * reported, never retried). Returns the stored events so the caller can publish them after
- * the commit.
+ * reported, never retried). The events are appended to the log last, and announced once
+ * the commit is done; the stored events are returned too.
  */
 export async function runChange<T>(
   prisma: PrismaClient,
@@ -47,7 +40,7 @@ export async function runChange<T>(
     let committing = false;
     try {
       // One span per attempt, so a retried conflict shows as two transactions.
-      return await withSpan('session.transaction', { 'session.transaction.attempt': attempt }, (span) =>
+      const outcome = await withSpan('session.transaction', { 'session.transaction.attempt': attempt }, (span) =>
         prisma.$transaction(
           async (tx) => {
             const { result, events } = await work(tx);
@@ -61,6 +54,8 @@ export async function runChange<T>(
           { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: 30_000 },
         ),
       );
+      afterCommit(prisma, outcome.events);
+      return outcome;
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS) throw error;
       const lostBeforeCommit = !committing && isConnectionLost(error);
@@ -70,39 +65,11 @@ export async function runChange<T>(
 }
 
 function isRetryable(error: unknown): boolean {
+  if (error instanceof ConcurrentWrite) return true;
   if (error instanceof Prisma.PrismaClientKnownRequestError) return RETRYABLE.has(error.code);
   // Serialization failures and deadlocks surface from the driver with their SQLSTATE.
   const text = String((error as Error)?.message ?? '');
   return /40001|40P01|deadlock detected|could not serialize/.test(text);
-}
-
-async function appendEvents(tx: Tx, drafts: EventDraft[], actorId: string): Promise<SessionEvent[]> {
-  if (drafts.length === 0) return [];
-  // Each event keeps where its session stands once this transaction's changes are made,
-  // so activity filters give every reader, live or resuming, on any instance, the same
-  // answer. Read here, before the stream lock, to keep the serialised tail short; the
-  // session_events_fill_session_state trigger does the same for writers outside the app
-  // (the demo seed, fixtures), so only the trigger's NULL check runs under the lock.
-  const sessions = await tx.chatSession.findMany({
-    where: { id: { in: [...new Set(drafts.map((draft) => draft.sessionId))] } },
-    select: { id: true, status: true, currentStep: true, version: true },
-  });
-  const stateOf = new Map(sessions.map((session) => [session.id, session]));
-  const data = drafts.map((draft) => {
-    const session = stateOf.get(draft.sessionId);
-    // Drafts come from sessions the work just read or locked; anything else is a bug.
-    if (!session) throw new Error(`An event for session ${draft.sessionId}, which the transaction cannot see.`);
-    return {
-      ...draft,
-      actorId,
-      createdAt: now(),
-      sessionStatus: session.status,
-      sessionStep: session.currentStep,
-      sessionVersion: session.version,
-    };
-  });
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_STREAM_LOCK})`;
-  return tx.sessionEvent.createManyAndReturn({ data });
 }
 
 /** `transition` (workflow.ts) for a session row, acted on by this viewer. */
@@ -135,31 +102,10 @@ export async function lockAvinodeTrip(tx: Tx, avinodeTripId: string): Promise<vo
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AVINODE_TRIP_LOCK}::int, hashtext(${avinodeTripId}))`;
 }
 
-/**
- * Locks the session row for the rest of the transaction, so decisions are made on
- * state nobody else can change underneath. Another agent's session is "not found".
- */
-export async function lockSession(
-  tx: Tx,
-  viewer: Viewer,
-  sessionId: string,
-  expectedVersion?: number | null,
-): Promise<ChatSession> {
-  const owner = ownerScope(viewer);
-  // The owner check is part of the lock: an agent cannot hold another agent's session.
-  await tx.$queryRaw`SELECT 1 FROM chat_sessions WHERE id = ${sessionId}::uuid
-    AND (${owner ?? null}::uuid IS NULL OR iso_agent_id = ${owner ?? null}::uuid) FOR UPDATE`;
-  const session = await tx.chatSession.findFirst({ where: { id: sessionId, ...(owner ? { agentId: owner } : {}) } });
-  if (!session) throw new NotFoundError('ChatSession', sessionId);
-  if (expectedVersion != null && expectedVersion !== session.version) {
-    throw new StaleVersionError(expectedVersion, session.version);
-  }
-  return session;
-}
-
-/** Every change bumps the version and the activity time with it. */
-export function touched(at = now()) {
-  return { version: { increment: 1 }, lastActivityAt: at } as const;
+/** lockAvinodeTrip for the trip the session is linked to, if any, found and locked in one statement. */
+export async function lockTripOfSession(tx: Tx, sessionId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AVINODE_TRIP_LOCK}::int, hashtext(avinode_trip_id))
+    FROM chat_sessions WHERE id = ${sessionId}::uuid AND avinode_trip_id IS NOT NULL`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { defineMutation, EXPECTED_VERSION_DESCRIPTION, SESSION_ID_DESCRIPTION } from '../../graphql/mutation.js';
-import { committed, payloadSessionField, type SessionPayload } from '../../graphql/payloads.js';
+import { payloadSessionField, type SessionPayload } from '../../graphql/payloads.js';
 import { AgentNode } from '../agent/agent.type.js';
 import { ConversationNode } from '../conversation/conversation.type.js';
 import { linkAvinodeTrip, recordRfqsSent } from './avinode.service.js';
@@ -47,15 +47,14 @@ defineMutation('startSession', {
   input: StartSessionInput,
   payload: StartSessionPayload,
   resolve: async (input, context) => {
-    const { session, created } = committed(
-      context,
+    const { session, created } = (
       await startSession(context.prisma, context.viewer, {
         conversationId: input.conversationId?.id,
         agentId: input.agentId?.id,
         subject: input.subject,
         metadata: input.metadata,
-      }),
-    );
+      })
+    ).result;
     return { sessionId: session.id, created };
   },
 });
@@ -87,10 +86,9 @@ for (const [name, action, description] of statusMutations) {
     input: SessionChangeInput,
     payload: Payload,
     resolve: async (input, context) => {
-      const { session } = committed(
-        context,
-        await changeStatus(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id }, action),
-      );
+      const { session } = (
+        await changeStatus(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id }, action)
+      ).result;
       return { sessionId: session.id };
     },
   });
@@ -137,10 +135,9 @@ defineMutation('linkAvinodeTrip', {
   input: LinkAvinodeTripInput,
   payload: LinkAvinodeTripPayload,
   resolve: async (input, context) => {
-    const { session, changed } = committed(
-      context,
-      await linkAvinodeTrip(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id }),
-    );
+    const { session, changed } = (
+      await linkAvinodeTrip(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id })
+    ).result;
     return { sessionId: session.id, changed };
   },
 });
@@ -172,10 +169,9 @@ defineMutation('recordRfqsSent', {
   input: RecordRfqsSentInput,
   payload: RecordRfqsSentPayload,
   resolve: async (input, context) => {
-    const { session } = committed(
-      context,
-      await recordRfqsSent(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id }),
-    );
+    const { session } = (
+      await recordRfqsSent(context.prisma, context.viewer, { ...input, sessionId: input.sessionId.id })
+    ).result;
     return { sessionId: session.id };
   },
 });
@@ -207,5 +203,5 @@ defineMutation('archiveStaleSessions', {
   input: ArchiveStaleSessionsInput,
   payload: ArchiveStaleSessionsPayload,
   resolve: async (input, context) =>
-    committed(context, await archiveStaleSessions(context.prisma, context.viewer, input.olderThanDays ?? 90)),
+    (await archiveStaleSessions(context.prisma, context.viewer, input.olderThanDays ?? 90)).result,
 });

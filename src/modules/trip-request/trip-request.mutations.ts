@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.js';
 import { defineMutation, EXPECTED_VERSION_DESCRIPTION, SESSION_ID_DESCRIPTION } from '../../graphql/mutation.js';
-import { committed, payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
+import { payloadSessionField, readBack, type SessionPayload } from '../../graphql/payloads.js';
 import { ClientNode } from '../client/client.type.js';
 import { ChatSessionNode } from '../session/session.type.js';
 import { captureTripRequest } from './trip-request.service.js';
@@ -78,15 +78,14 @@ defineMutation('captureTripRequest', {
   input: CaptureTripRequestInput,
   payload: CaptureTripRequestPayload,
   resolve: async (input, context) => {
-    const { session, request } = committed(
-      context,
+    const { session, request } = (
       await captureTripRequest(context.prisma, context.viewer, {
         ...input,
         sessionId: input.sessionId.id,
         clientId: input.clientId?.id,
         currency: input.currency ?? undefined,
-      }),
-    );
+      })
+    ).result;
     return { sessionId: session.id, requestId: request.id };
   },
 });

@@ -4,14 +4,7 @@ import { now } from '../../clock.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { TripType } from '../../generated/prisma/enums.js';
 import { NotFoundError } from '../errors.js';
-import {
-  actorIdOf,
-  lockSession,
-  runChange,
-  touched,
-  transitionEvents,
-  transitionOf,
-} from '../session/session-transaction.js';
+import { changeSession } from '../session/session-change.js';
 import { currencyCode, icaoAirport, money, parseInput, text } from '../validation.js';
 
 const legSchema = z
@@ -80,9 +73,9 @@ export type CaptureTripRequestInput = z.input<typeof captureSchema>;
  */
 export async function captureTripRequest(prisma: PrismaClient, viewer: Viewer, raw: CaptureTripRequestInput) {
   const input = parseInput(captureSchema, raw);
-  return runChange(prisma, actorIdOf(viewer), async (tx) => {
-    const session = await lockSession(tx, viewer, input.sessionId, input.expectedVersion);
-    const next = transitionOf(session, 'CAPTURE_TRIP_REQUEST', viewer);
+  return changeSession(prisma, viewer, input, async (change) => {
+    const { session, tx } = change;
+    change.transition('CAPTURE_TRIP_REQUEST');
     if (input.clientId) {
       const client = await tx.client.findUnique({ where: { id: input.clientId } });
       if (!client || client.agentId !== session.agentId) throw new NotFoundError('Client', input.clientId);
@@ -106,25 +99,21 @@ export async function captureTripRequest(prisma: PrismaClient, viewer: Viewer, r
       : await tx.tripRequest.create({
           data: { ...fields, agentId: session.agentId, legs: { create: legs }, createdAt: now() },
         });
-    const updated = await tx.chatSession.update({
-      where: { id: session.id },
-      data: { requestId: request.id, currentStep: next.step, ...touched() },
-    });
-    const events = [
-      {
-        sessionId: session.id,
-        agentId: session.agentId,
-        type: 'TRIP_REQUEST_CAPTURED' as const,
-        data: {
-          requestId: request.id,
-          revised,
-          tripType: request.tripType,
-          legs: legs.length,
-          passengers: request.passengers,
+    return {
+      set: { requestId: request.id },
+      events: [
+        {
+          type: 'TRIP_REQUEST_CAPTURED' as const,
+          data: {
+            requestId: request.id,
+            revised,
+            tripType: request.tripType,
+            legs: legs.length,
+            passengers: request.passengers,
+          },
         },
-      },
-      ...transitionEvents(session, next),
-    ];
-    return { result: { session: updated, request }, events };
+      ],
+      result: (updated) => ({ session: updated, request }),
+    };
   });
 }
