@@ -25,7 +25,8 @@ export async function replayDemoStory(
   agents: readonly Agent[],
   actions: readonly (DemoAction | HousekeepingAction)[],
 ): Promise<void> {
-  const client = replayClient(prisma);
+  const idFor = replayIds();
+  const client = replayClient(prisma, idFor);
   const viewers = new Map<string, Viewer>(
     agents.map((agent) => [
       agent.id,
@@ -136,6 +137,8 @@ export async function replayDemoStory(
             return;
         }
       },
+      // Rows the services insert in SQL of their own (a quote, a new operator) get the story's ids too.
+      { newId: idFor },
     );
   }
 }
@@ -150,13 +153,17 @@ const UPDATED_AT = new Set(['Conversation', 'TripRequest', 'Quote', 'Proposal', 
  * they come from `now()`, the replayed moment, as the live server's come from its moment. Ids are
  * UUIDv7 at that moment, their other bits from the row's place in the replay.
  */
-function replayClient(prisma: PrismaClient): PrismaClient {
+/** Ids at the replayed moment, their other bits from the row's place in the replay. */
+function replayIds(): (model: string) => string {
   const counts = new Map<string, number>();
-  const idFor = (model: string) => {
+  return (model) => {
     const n = counts.get(model) ?? 0;
     counts.set(model, n + 1);
     return demoUuid(`${model}:${n}`, now());
   };
+}
+
+function replayClient(prisma: PrismaClient, idFor: (model: string) => string): PrismaClient {
   const stamped = (model: string, data: Record<string, unknown>) => {
     const at = now();
     const legs = data['legs'] as { create?: Record<string, unknown>[] } | undefined;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { now, replayedId } from '../clock.js';
 
 /**
  * A UUIDv7 (RFC 9562): the id Prisma's `@default(uuid(7))` gives, for rows the hot path
@@ -11,4 +12,9 @@ export function uuidv7(at = Date.now()): string {
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The id of a new row the domain inserts itself: a UUIDv7 at `now()`, or a replay's own (clock.ts). */
+export function newRowId(kind: 'Operator' | 'Quote'): string {
+  return replayedId(kind) ?? uuidv7(now().getTime());
 }

@@ -1,8 +1,9 @@
 import type { Viewer } from '../../auth/viewer.js';
+import { now } from '../../clock.js';
 import { type ChatSession, Prisma, type Quote } from '../../generated/prisma/client.js';
 import type { QuoteStatus } from '../../generated/prisma/enums.js';
 import { NotFoundError } from '../errors.js';
-import { uuidv7 } from '../ids.js';
+import { newRowId } from '../ids.js';
 import { lockSessions, ownedSql, type SessionWrite, sessionWriteSql } from '../session/session-rows.js';
 import { lockAvinodeTrip, lockTripOfSession } from '../session/session-transaction.js';
 
@@ -105,7 +106,7 @@ export async function writeQuoteAndSessions(
       ? Prisma.empty
       : Prisma.sql`new_operator AS (
           INSERT INTO operators (id, avinode_company_id, name)
-          VALUES (${uuidv7()}::uuid, ${write.operator.avinodeCompanyId}, ${write.operator.name})
+          VALUES (${newRowId('Operator')}::uuid, ${write.operator.avinodeCompanyId}, ${write.operator.name})
           ON CONFLICT (avinode_company_id) DO UPDATE SET name = operators.name
           RETURNING id),`;
   const values = Prisma.sql`${fields.aircraftType}, ${fields.tailNumber}, ${fields.seats}::int,
@@ -114,12 +115,12 @@ export async function writeQuoteAndSessions(
   const quoteCte =
     'known' in write
       ? Prisma.sql`UPDATE quotes SET (operator_id, aircraft_type, tail_number, seats, total_price, currency,
-            valid_until, status, decline_reason, updated_at) = (${operatorId}, ${values}, ${new Date()}::timestamptz)
+            valid_until, status, decline_reason, updated_at) = (${operatorId}, ${values}, ${now()}::timestamptz)
           WHERE id = ${write.known.id}::uuid RETURNING *`
       : Prisma.sql`INSERT INTO quotes (id, request_id, avinode_quote_id, operator_id, aircraft_type, tail_number, seats,
-            total_price, currency, valid_until, status, decline_reason, created_at, updated_at)
-          VALUES (${uuidv7()}::uuid, ${write.requestId}::uuid, ${write.avinodeQuoteId}, ${operatorId}, ${values},
-            ${write.createdAt}::timestamptz, ${new Date()}::timestamptz)
+            total_price, currency, valid_until, status, decline_reason, received_at, created_at, updated_at)
+          VALUES (${newRowId('Quote')}::uuid, ${write.requestId}::uuid, ${write.avinodeQuoteId}, ${operatorId}, ${values},
+            ${write.createdAt}::timestamptz, ${write.createdAt}::timestamptz, ${write.createdAt}::timestamptz)
           ON CONFLICT (avinode_quote_id) DO NOTHING RETURNING *`;
   const rows = await tx.$queryRaw<Array<ChatSession & { writtenQuote: unknown }>>`
     WITH ${operatorCte} written AS (${quoteCte}),

@@ -1,5 +1,6 @@
 import type { Viewer } from '../../auth/viewer.js';
 import { ownerScope } from '../../auth/viewer.js';
+import { now } from '../../clock.js';
 import { type ChatSession, Prisma } from '../../generated/prisma/client.js';
 import { NotFoundError, StaleVersionError } from '../errors.js';
 import type { SessionState } from './workflow.js';
@@ -132,7 +133,7 @@ export function sessionWriteSql(write: SessionWrite, onlyIf: Prisma.Sql = Prisma
       last_activity_at = COALESCE(${write.at}::timestamptz, s.last_activity_at),
       session_ended_at = CASE WHEN m.status <> s.status::text AND m.status IN ('COMPLETED', 'ARCHIVED')
         THEN COALESCE(s.session_ended_at, ${write.endedAt}::timestamptz) ELSE s.session_ended_at END,
-      updated_at = ${new Date()}::timestamptz
+      updated_at = ${now()}::timestamptz
       ${assignments.length ? Prisma.sql`, ${Prisma.join(assignments)}` : Prisma.empty}
     FROM unnest(${ids}::uuid[], ${statuses}::text[], ${steps}::text[]) AS m(id, status, step)
     WHERE s.id = m.id AND (${onlyIf})
