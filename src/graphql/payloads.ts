@@ -1,9 +1,6 @@
 import { createGraphQLError } from 'graphql-yoga';
-import type { SessionEvent } from '../generated/prisma/client.js';
-import { announceCommitted } from '../modules/activity/publish.js';
 import { ChatSessionNode } from '../modules/session/session.type.js';
 import type { builder } from './builder.js';
-import type { Context } from './context.js';
 
 /**
  * Payloads carry ids; their object fields re-read through Prisma with the client's
@@ -39,10 +36,4 @@ export async function readBack<T>(read: () => Promise<T>): Promise<T> {
       extensions: { code: 'COMMITTED_RESULT_UNAVAILABLE', committed: true },
     });
   }
-}
-
-/** After the commit: announce the events, then hand the payload to the client. */
-export function committed<T>(context: Context, outcome: { result: T; events: SessionEvent[] }): T {
-  announceCommitted(context.pubsub, context.logger, outcome.events);
-  return outcome.result;
 }
