@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
+import { describe, expect } from 'vitest';
 import { COMPILED_READ_MARKER } from '../src/graphql/compiled-read/compile.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 import { connectWs, subscribeSse } from './harness/subscriptions.js';
 
 /**
@@ -27,44 +25,40 @@ const Feed = graphql(`
   }
 `);
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-let other: Agent;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '3600000' });
-  other = await createAgent(database.prisma);
-  await createSessionGraph(database.prisma, other);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
-
-beforeEach(async () => {
-  agent = await createAgent(database.prisma);
-  await createSessionGraph(database.prisma, agent);
-});
-
-const setAgent = (data: { isActive?: boolean; role?: 'AGENT' | 'ADMIN' }) =>
-  database.prisma.agent.update({ where: { id: agent.id }, data });
-
-async function statementsOf(query: string, token: string) {
-  database.statements.length = 0;
-  const answer = await execute(server.url, query, undefined, token);
-  return { answer, statements: [...database.statements] };
-}
+const it = base
+  .extend('serverOptions', { scope: 'file' }, { environment: { EVENT_POLL_INTERVAL_MS: '3600000' } })
+  /** Another agent with a session, which only an admin may see. */
+  .extend('other', { scope: 'file' }, async ({ database }) => {
+    const other = await createAgent(database.prisma);
+    await createSessionGraph(database.prisma, other);
+    return other;
+  })
+  /** A fresh agent for each test, with one session: its standing is what the test changes. */
+  .extend('member', async ({ database, server }) => {
+    const agent = await createAgent(database.prisma);
+    await createSessionGraph(database.prisma, agent);
+    const token = await server.tokenFor(agent.authSubject);
+    return {
+      agent,
+      token,
+      set: async (data: { isActive?: boolean; role?: 'AGENT' | 'ADMIN' }) => {
+        await database.prisma.agent.update({ where: { id: agent.id }, data });
+      },
+      /** One request, and the statements the server sent for it. */
+      statementsOf: async (query: string) => {
+        database.statements.length = 0;
+        const answer = await execute(server.url, query, undefined, token);
+        return { answer, statements: [...database.statements] };
+      },
+    };
+  });
 
 describe('remembered agents', () => {
-  it('save a compiled read its look-up: the page statement confirms the agent itself', async () => {
-    const token = await server.tokenFor(agent.authSubject);
-    const first = await statementsOf(COMPILED, token);
+  it('save a compiled read its look-up: the page statement confirms the agent itself', async ({ member }) => {
+    const first = await member.statementsOf(COMPILED);
     expect(first.statements.filter((sql) => VIEWER_LOOKUP.test(sql))).toHaveLength(1);
 
-    const again = await statementsOf(COMPILED, token);
+    const again = await member.statementsOf(COMPILED);
     expect(again.answer.errors).toBeUndefined();
     expect(again.answer.data).toEqual(first.answer.data);
     expect(again.statements).toHaveLength(1);
@@ -72,16 +66,15 @@ describe('remembered agents', () => {
     expect(again.statements[0]).toMatch(/is_active/);
   });
 
-  it('are looked up again by every operation the compiled path does not answer', async () => {
-    const token = await server.tokenFor(agent.authSubject);
-    await statementsOf(COMPILED, token);
-    const resolved = await statementsOf(RESOLVED, token);
+  it('are looked up again by every operation the compiled path does not answer', async ({ member }) => {
+    await member.statementsOf(COMPILED);
+    const resolved = await member.statementsOf(RESOLVED);
     expect(resolved.answer.errors).toBeUndefined();
     expect(resolved.statements.filter((sql) => VIEWER_LOOKUP.test(sql))).toHaveLength(1);
   });
 
-  it('refuse a deactivated agent at its very next operation, whatever it is', async () => {
-    const token = await server.tokenFor(agent.authSubject);
+  it('refuse a deactivated agent at its very next operation, whatever it is', async ({ server, member }) => {
+    const { token, set: setAgent } = member;
     // Each kind of operation comes first after the deactivation, while the agent is remembered.
     const deactivatedWhileRemembered = async () => {
       await setAgent({ isActive: true });
@@ -111,9 +104,13 @@ describe('remembered agents', () => {
     expect((await execute(server.url, COMPILED, undefined, token)).status).toBe(200);
   });
 
-  it('answer with the role the agent has now: a demoted admin sees only its own sessions at once', async () => {
+  it('answer with the role the agent has now: a demoted admin sees only its own sessions at once', async ({
+    server,
+    member,
+    other,
+  }) => {
+    const { agent, token, set: setAgent } = member;
     await setAgent({ role: 'ADMIN' });
-    const token = await server.tokenFor(agent.authSubject);
     const asAdmin = await execute(server.url, COMPILED, undefined, token);
     const emails = (data: unknown) =>
       new Set(
@@ -124,7 +121,6 @@ describe('remembered agents', () => {
     expect(emails(asAdmin.data)).toContain(other.email);
 
     await setAgent({ role: 'AGENT' });
-    database.statements.length = 0;
     const demoted = await execute(server.url, COMPILED, undefined, token);
     expect(demoted.errors).toBeUndefined();
     expect([...emails(demoted.data)]).toEqual([agent.email]);

@@ -1,12 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import WebSocket from 'ws';
-import type { Agent } from '../src/generated/prisma/client.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, createSessionGraph } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import type { TestDatabase } from './harness/database.js';
+import { createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 
 /**
  * A stream that stays open keeps no memory per event it delivered. Dashboards hold one
@@ -17,24 +16,13 @@ const EVENTS = 30_000;
 /** What the stream may keep for 30,000 events: well under the 9 MB a leak of 300 bytes an event makes. */
 const ALLOWED_GROWTH_BYTES = 3_000_000;
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-let sessionId: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '50' });
-  // The client reads as fast as it can; it is memory this test watches, not back-pressure.
-  server.app.events.subscriberBacklog = EVENTS * 2;
-  agent = await createAgent(database.prisma);
-  sessionId = (await createSessionGraph(database.prisma, agent)).session.id;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('serverOptions', { scope: 'file' }, { environment: { EVENT_POLL_INTERVAL_MS: '50' } })
+  .extend('sessionId', { scope: 'file' }, async ({ database, server, agent }) => {
+    // The client reads as fast as it can; it is memory this test watches, not back-pressure.
+    server.app.events.subscriberBacklog = EVENTS * 2;
+    return (await createSessionGraph(database.prisma, agent)).session.id;
+  });
 
 function collectGarbage(): () => void {
   setFlagsFromString('--expose-gc');
@@ -42,17 +30,23 @@ function collectGarbage(): () => void {
 }
 
 /** `count` events appended straight to the log in one statement, as a writer's transaction would. */
-async function append(count: number): Promise<void> {
+async function append(database: TestDatabase, sessionId: string, agentId: string, count: number): Promise<void> {
   await database.prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(7402117001)`;
     await tx.$executeRaw`
       INSERT INTO session_events (session_id, iso_agent_id, type)
-      SELECT ${sessionId}::uuid, ${agent.id}::uuid, 'MESSAGE_RECORDED' FROM generate_series(1, ${count})`;
+      SELECT ${sessionId}::uuid, ${agentId}::uuid, 'MESSAGE_RECORDED' FROM generate_series(1, ${count})`;
   });
 }
 
 describe('an open subscription', () => {
-  it(`keeps no memory per delivered event (${EVENTS.toLocaleString('en-US')} events)`, async () => {
+  it(`keeps no memory per delivered event (${EVENTS.toLocaleString('en-US')} events)`, async ({
+    database,
+    server,
+    agent,
+    token,
+    sessionId,
+  }) => {
     const gc = collectGarbage();
     let delivered = 0;
     let failure: unknown;
@@ -61,7 +55,7 @@ describe('an open subscription', () => {
       url: server.url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${await server.tokenFor(agent.authSubject)}` },
+      connectionParams: { authorization: `Bearer ${token}` },
     });
     // Counted, not kept: the client must not be what grows.
     client.subscribe(
@@ -85,12 +79,12 @@ describe('an open subscription', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     // Warm every path (the statement, the stream, the socket) before the first reading.
-    await append(2_000);
+    await append(database, sessionId, agent.id, 2_000);
     await deliveredAtLeast(2_000);
     gc();
     const before = process.memoryUsage().heapUsed;
 
-    await append(EVENTS);
+    await append(database, sessionId, agent.id, EVENTS);
     await deliveredAtLeast(2_000 + EVENTS);
     await new Promise((resolve) => setTimeout(resolve, 200));
     gc();
