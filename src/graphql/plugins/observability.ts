@@ -1,6 +1,7 @@
 import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../../auth/viewer.js';
+import { isDatabaseUnavailable, isPoolExhausted, isStatementTimeout } from '../../db/availability.js';
 import type { Logger } from '../../logger.js';
 import { DomainError } from '../../modules/errors.js';
 import type { OperationMetrics, Transport } from '../../observability/operation-metrics.js';
@@ -215,9 +216,14 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
 
 function logIfUnexpected(logger: Logger, requestId: string, error: GraphQLError): void {
   const original = error.originalError;
-  if (original && !(original instanceof GraphQLError) && !(original instanceof DomainError)) {
-    logUnexpected(logger, requestId, original, error.path?.join('.'));
+  if (!original || original instanceof GraphQLError || original instanceof DomainError) return;
+  // The database away, busy or slow is an outage the client is told of by its code, not a bug:
+  // a warning, so that an error line means something no one expected (and is easy to find).
+  if (isDatabaseUnavailable(original) || isPoolExhausted(original) || isStatementTimeout(original)) {
+    logger.warn('database error', { requestId, path: error.path?.join('.'), error: original.message });
+    return;
   }
+  logUnexpected(logger, requestId, original, error.path?.join('.'));
 }
 
 function logUnexpected(logger: Logger, requestId: string, error: Error, path?: string): void {
