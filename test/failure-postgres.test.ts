@@ -336,7 +336,7 @@ describe.skipIf(!hasPostgresBinaries)('PostgreSQL goes away under load and comes
       server
         .output()
         .split('\n')
-        .filter((line) => line.includes('"unexpected error"'))
+        .filter((line) => line.includes('"level":50'))
         .slice(-5)
         .join('\n');
     expect(unexpected, `${summarize(unexpected)}\n${unexpected.length ? masked() : ''}`).toEqual([]);
