@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { uuidv7Of } from '../src/modules/ids.js';
 
 /**
  * Deterministic randomness for the demo data: the same seed gives the same data on every run and every
@@ -67,11 +68,5 @@ export function rngFor(key: string): Rng {
  * every run.
  */
 export function demoUuid(key: string, at: Date): string {
-  const bytes = createHash('sha256').update(`demo-seed:${key}`).digest().subarray(0, 16);
-  const ms = BigInt(at.getTime());
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x70;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidv7Of(createHash('sha256').update(`demo-seed:${key}`).digest(), at.getTime());
 }

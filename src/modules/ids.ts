@@ -6,11 +6,16 @@ import { now, replayedId } from '../clock.js';
  * inserts in SQL of its own. Time-ordered, so new rows land at the end of their index.
  */
 export function uuidv7(at = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(at, 0, 6);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x70;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
+  return uuidv7Of(randomBytes(16), at);
+}
+
+/** The UUIDv7 at `at` (milliseconds) whose other bits are the first 16 `bytes` given (the seed hashes its own). */
+export function uuidv7Of(bytes: Buffer, at: number): string {
+  const id = Buffer.from(bytes.subarray(0, 16));
+  id.writeUIntBE(at, 0, 6);
+  id[6] = ((id[6] as number) & 0x0f) | 0x70;
+  id[8] = ((id[8] as number) & 0x3f) | 0x80;
+  const hex = id.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
