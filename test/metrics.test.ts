@@ -161,6 +161,39 @@ describe('/metrics during real traffic', () => {
     }
   });
 
+  it('reports the three event-stream figures of one scrape from one reading, while events keep coming', async ({
+    server,
+    token,
+    metricsUrl,
+  }) => {
+    // A subscriber keeps the stream reading every commit, so its position moves during scrapes.
+    const connection = connectWs(server.url, token);
+    const feed = subscribeWs(connection, MetricsFeed, {});
+    let writing = true;
+    const writer = (async () => {
+      while (writing) await startSession(server, token);
+    })();
+    const inconsistent: string[] = [];
+    try {
+      await startSession(server, token);
+      await feed.waitFor(1);
+      for (let scrapes = 0; scrapes < 40; scrapes++) {
+        const samples = await scrape(metricsUrl);
+        const newest = metricValue(samples, 'event_stream_newest_committed_id');
+        const delivered = metricValue(samples, 'event_stream_last_delivered_id');
+        const lag = metricValue(samples, 'event_stream_lag_events');
+        if (lag !== Math.max(0, newest - delivered))
+          inconsistent.push(`newest ${newest}, delivered ${delivered}, lag ${lag}`);
+      }
+    } finally {
+      writing = false;
+      await writer;
+      await feed.close();
+      await connection.client.dispose();
+    }
+    expect(inconsistent).toEqual([]);
+  });
+
   it('counts rate-limit refusals by kind of viewer', async ({ database, agent }) => {
     const limited = await startTestServer(database, { RATE_LIMIT_PER_MINUTE: '2' });
     try {

@@ -10,39 +10,44 @@ const LOOKUP_TIMEOUT_MS = 1_000;
  * against the newest one it has read and handed to its subscribers. Read at scrape
  * time (one indexed look-up per scrape); while the database is unreachable the
  * figures keep their last values.
+ *
+ * The three gauges come from one snapshot, taken once the look-up has answered: a scrape
+ * never pairs a position read before the look-up with a lag computed after it (a "lag 0"
+ * sample whose last-delivered id is behind its newest-committed id).
  */
 export function registerEventStreamMetrics(metrics: Metrics, events: EventStream): void {
-  let pending: Promise<bigint | undefined> | undefined;
-  // The three gauges are collected together; they share one look-up.
-  const newestCommitted = () =>
-    (pending ??= withTimeout(events.newestCommitted()).finally(() => {
-      pending = undefined;
-    }));
-  metrics.gauge({
-    name: 'event_stream_newest_committed_id',
-    help: 'Id of the newest session event committed to the log.',
-    async collect() {
-      const newest = await newestCommitted();
-      if (newest !== undefined) this.set(Number(newest));
-    },
-  });
-  metrics.gauge({
-    name: 'event_stream_last_delivered_id',
-    help: 'Id of the newest session event this instance has read and handed to its subscribers.',
-    collect() {
-      this.set(Number(events.lastDelivered));
-    },
-  });
-  metrics.gauge({
-    name: 'event_stream_lag_events',
-    help: 'Committed session events this instance has not yet handed to its subscribers.',
-    async collect() {
-      const newest = await newestCommitted();
-      // Read after the look-up: the stream may have moved on meanwhile, never back.
-      if (newest !== undefined) this.set(Math.max(0, Number(newest - events.lastDelivered)));
-    },
-  });
+  let pending: Promise<StreamPosition | undefined> | undefined;
+  const snapshot = () =>
+    (pending ??= withTimeout(events.newestCommitted())
+      .then((newest) => (newest === undefined ? undefined : { newest, delivered: events.lastDelivered }))
+      .finally(() => {
+        pending = undefined;
+      }));
+  const gauge = (name: string, help: string, value: (position: StreamPosition) => bigint) =>
+    metrics.gauge({
+      name,
+      help,
+      async collect() {
+        const position = await snapshot();
+        if (position) this.set(Number(value(position)));
+      },
+    });
+  gauge('event_stream_newest_committed_id', 'Id of the newest session event committed to the log.', (p) => p.newest);
+  gauge(
+    'event_stream_last_delivered_id',
+    'Id of the newest session event this instance has read and handed to its subscribers.',
+    (p) => p.delivered,
+  );
+  gauge(
+    'event_stream_lag_events',
+    'Committed session events this instance has not yet handed to its subscribers.',
+    // The stream may have read past the look-up's answer meanwhile: never a negative lag.
+    (p) => (p.newest > p.delivered ? p.newest - p.delivered : 0n),
+  );
 }
+
+/** What one scrape reports of the event stream. */
+type StreamPosition = { newest: bigint; delivered: bigint };
 
 /** The request pool (PostgreSQL only): connections in use, idle, the size limit, and requests waiting. */
 export function registerDatabasePoolMetrics(metrics: Metrics, poolStats: () => PoolStats | undefined): void {
