@@ -14,6 +14,9 @@ import { RequestDeadlinePassed } from '../request-deadline.js';
 export function maskError(error: unknown, message: string, isDevelopment?: boolean): Error {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   const path = error instanceof GraphQLError ? error.path : undefined;
+  if (error instanceof GraphQLError && original instanceof GraphQLError && original.originalError) {
+    return withoutCause(error, original, message, isDevelopment);
+  }
   if (original instanceof PothosValidationError) {
     return createGraphQLError(original.message, { path, extensions: { code: 'BAD_USER_INPUT' } });
   }
@@ -22,6 +25,23 @@ export function maskError(error: unknown, message: string, isDevelopment?: boole
   if (!(original instanceof GraphQLError) && isPoolExhausted(original)) return databaseBusyError(path);
   if (!(original instanceof GraphQLError) && isDatabaseUnavailable(original)) return databaseUnavailableError(path);
   return yogaMaskError(error, message, isDevelopment);
+}
+
+/**
+ * A GraphQL error raised on purpose that carries what caused it (COMMITTED_RESULT_UNAVAILABLE
+ * keeps the failed read, for the logs). Yoga would mask it for that cause alone, and the
+ * client would read "Unexpected error." instead of its code: it is answered as raised, where
+ * graphql-js located it, and the cause stays on the server.
+ */
+function withoutCause(located: GraphQLError, raised: GraphQLError, message: string, isDevelopment?: boolean): Error {
+  if (typeof raised.extensions['code'] !== 'string') return yogaMaskError(located, message, isDevelopment);
+  return createGraphQLError(raised.message, {
+    nodes: located.nodes,
+    source: located.source,
+    positions: located.positions,
+    path: located.path ?? raised.path,
+    extensions: raised.extensions,
+  });
 }
 
 export function databaseUnavailableError(path?: ReadonlyArray<string | number>): GraphQLError {

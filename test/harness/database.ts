@@ -16,7 +16,7 @@ export type TestDatabase = Database & {
  * TEST_DATABASE_URL server (dropped afterwards), or an in-memory PGlite.
  */
 export async function createTestDatabase(
-  options: { poolSize?: number; traceSql?: boolean } = {},
+  options: { poolSize?: number; traceSql?: boolean; statementTimeoutMs?: number } = {},
 ): Promise<TestDatabase> {
   const statements: string[] = [];
   const onQuery = (sql: string) => statements.push(sql);
@@ -32,7 +32,7 @@ export async function createTestDatabase(
   await withAdminClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = databaseUrl(serverUrl, name);
   const database = openDatabase(
-    { kind: 'postgres', url, poolSize: options.poolSize ?? 10 },
+    { kind: 'postgres', url, poolSize: options.poolSize ?? 10, statementTimeoutMs: options.statementTimeoutMs },
     { onQuery, traceSql: options.traceSql },
   );
   await applyMigrations(database.adapterFactory);

@@ -216,7 +216,20 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
 
 function logIfUnexpected(logger: Logger, requestId: string, error: GraphQLError): void {
   const original = error.originalError;
-  if (!original || original instanceof GraphQLError || original instanceof DomainError) return;
+  if (original instanceof GraphQLError) {
+    // Raised on purpose, and answered with its code; what caused it is for the operator.
+    const cause = original.originalError;
+    if (cause && !(cause instanceof GraphQLError)) {
+      logger.warn('error behind a coded answer', {
+        requestId,
+        path: error.path?.join('.'),
+        errorCode: original.extensions['code'],
+        error: cause.message,
+      });
+    }
+    return;
+  }
+  if (!original || original instanceof DomainError) return;
   // The database away, busy or slow is an outage the client is told of by its code, not a bug:
   // a warning, so that an error line means something no one expected (and is easy to find).
   if (isDatabaseUnavailable(original) || isPoolExhausted(original) || isStatementTimeout(original)) {
