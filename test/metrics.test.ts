@@ -123,10 +123,8 @@ describe('/metrics during real traffic', () => {
   });
 
   it("reports each instance's event-stream lag: newest committed event against the last it delivered", async ({
-    server,
     database,
     agent,
-    token,
     metricsUrl,
   }) => {
     // A second instance on the same database with its own in-process pub/sub and a slow

@@ -53,12 +53,31 @@ async function liveSession(database: TestDatabase, a: TestServer, agent: Agent) 
 }
 
 /** Says something until every stream has received something: each is attached and live. */
-async function untilLive(streams: Subscription<unknown>[], say: (content: string) => Promise<unknown>) {
+async function untilLive(
+  streams: Subscription<unknown>[],
+  say: (content: string) => Promise<unknown>,
+  instances: Record<string, TestServer>,
+) {
   for (let attempt = 0; streams.some((stream) => stream.results.length === 0); attempt++) {
-    if (attempt === 40) throw new Error(`streams never went live: ${streams.map((s) => JSON.stringify(s.results))}`);
+    if (attempt === 40) {
+      throw new Error(
+        `streams never went live: ${streams.map((s) => JSON.stringify(s.results))}; ${await streamStates(instances)}`,
+      );
+    }
     await say('probe');
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
+}
+
+/** Where each instance's event stream stands, to tell a stream that never attached from one that stalled. */
+async function streamStates(instances: Record<string, TestServer>): Promise<string> {
+  const states = await Promise.all(
+    Object.entries(instances).map(async ([name, { app }]) => {
+      const newest = await app.events.newestCommitted();
+      return `${name}: ${app.events.subscriberCount} attached, delivered up to ${app.events.lastDelivered} of ${newest}`;
+    }),
+  );
+  return states.join('; ');
 }
 
 describe('a token that expires', () => {
@@ -69,7 +88,7 @@ describe('a token that expires', () => {
     const agent = await createAgent(database.prisma);
     const { say } = await liveSession(database, a, agent);
     const feed = await subscribeSse(a.url, await a.tokenFor(agent.authSubject, { expiresIn: '6s' }), Feed, {});
-    await untilLive([feed], say);
+    await untilLive([feed], say, { a });
     await feed.completed;
 
     expect(feed.sawComplete(), 'the stream ended with `event: complete`').toBe(true);
@@ -109,7 +128,7 @@ describe('an agent deactivated in the database', () => {
       await subscribeSse(b.url, token, Feed, {}),
       subscribeWs(wsB, Snapshots, { id }),
     ];
-    await untilLive(streams, say);
+    await untilLive(streams, say, { a, b });
 
     // Not through the API: whatever sets the flag, open streams must notice.
     await database.prisma.$executeRaw`UPDATE iso_agents SET is_active = false WHERE id = ${agent.id}::uuid`;

@@ -55,7 +55,7 @@ export class EventStream {
   private stopping = false;
   private again = false;
   private poll: NodeJS.Timeout | undefined;
-  private pokes: AsyncIterator<{ lastEventId: string }> | undefined;
+  private pokes: AsyncIterator<unknown> | undefined;
   private stopAnnouncing: (() => void) | undefined;
 
   constructor(
@@ -77,7 +77,7 @@ export class EventStream {
     const pokes = this.pubsub.subscribe('session-events:committed')[Symbol.asyncIterator]();
     this.pokes = pokes;
     void (async () => {
-      for (let poke = await pokes.next(); !poke.done; poke = await pokes.next()) this.poked(poke.value);
+      for (let poke = await pokes.next(); !poke.done; poke = await pokes.next()) this.poked();
     })();
     this.poll = setInterval(() => this.catchUp(), this.pollIntervalMs);
     this.poll.unref();
@@ -110,17 +110,12 @@ export class EventStream {
   }
 
   /**
-   * Events up to `lastEventId` are committed (ids are in commit order, so every lower id is
-   * too). With nobody attached there is nobody to read them for: the position moves on
-   * without a query, and a subscriber that joins catches up from there (a resume reads its
-   * replay from the log, as always).
+   * Something was committed, somewhere: what, only the log says. The message's content is
+   * never trusted to move the position, because anyone on the channel may send one (another
+   * deployment sharing the Redis, a stale instance): a position taken from a message could
+   * pass events that a subscriber then never receives.
    */
-  private poked({ lastEventId }: { lastEventId: string }): void {
-    if (this.subscribers.size === 0 && !this.running && /^\d{1,20}$/.test(lastEventId)) {
-      const committed = BigInt(lastEventId);
-      if (committed > this.position) this.position = committed;
-      return;
-    }
+  private poked(): void {
     this.catchUp();
   }
 
@@ -148,6 +143,18 @@ export class EventStream {
   }
 
   private async readNewEvents(): Promise<void> {
+    // With nobody attached there is nobody to read events for: one look-up of the newest id
+    // moves the position on, however much was committed meanwhile. A subscriber that joins
+    // then starts after it; one that resumes reads its replay from the log, as always.
+    if (this.subscribers.size === 0) {
+      const newest = await this.newestCommitted();
+      // Asked again after the look-up: one that attached meanwhile took its seam from the old
+      // position, and is owed every event after it.
+      if (this.subscribers.size === 0) {
+        if (newest > this.position) this.position = newest;
+        return;
+      }
+    }
     for (;;) {
       const batch = await this.read({ id: { gt: this.position } });
       let calls = 0;
