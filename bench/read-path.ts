@@ -16,7 +16,7 @@
  * `node --cpu-prof` and prints where its CPU time went. Exits 1 when the answers differ or a
  * request fails.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,7 @@ import { summariseCpuProfile } from './cpu-profile-summary.js';
 import { agentSubject, ensureDataset } from './read-path-dataset.js';
 import { fetchOnce, type LoadRequest, percentile, type RoundResult, runRound } from './read-path-load.js';
 import { WORKLOADS, type Workload } from './read-path-workloads.js';
+import { type SideProcess, startSideProcess, stopSideProcess } from './side-process.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -55,7 +56,7 @@ const poolSize = positive('pool');
 const agentCount = positive('agents');
 const SESSIONS_PER_AGENT = 20;
 
-type Side = { name: 'server' | 'raw'; origin: string; path: string; process: ChildProcess };
+type Side = SideProcess & { name: 'server' | 'raw'; path: string };
 
 async function main(): Promise<number> {
   const serverUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -179,7 +180,7 @@ async function main(): Promise<number> {
     console.log('| --- | --- | --- | --- | --- | --- |');
     for (const line of summary) console.log(line);
   } finally {
-    await Promise.all(sides.map(stopSide));
+    await Promise.all(sides.map(stopSideProcess));
   }
   if (profileDir) {
     const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
@@ -273,31 +274,8 @@ async function startSide(
   profileDir: string | undefined,
   environment: Record<string, string>,
 ): Promise<Side> {
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', ...script], {
-    env: { PATH: process.env['PATH'] ?? '', ...environment },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening (\d+)|GraphiQL: http:\/\/[^:]+:(\d+)/.exec(output);
-      if (match) resolve((match[1] ?? match[2]) as string);
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening:\n${output}`)));
-  });
-  child.stdout?.resume();
-  const origin = `http://127.0.0.1:${port}`;
-  return { name, origin, path: name === 'server' ? '/graphql' : '/', process: child };
-}
-
-function stopSide(side: Side): Promise<void> {
-  return new Promise((resolve) => {
-    if (side.process.exitCode !== null) return resolve();
-    side.process.once('exit', () => resolve());
-    side.process.kill('SIGTERM');
-  });
+  const side = await startSideProcess(name, script, environment, profileDir);
+  return { ...side, name, path: name === 'server' ? '/graphql' : '/' };
 }
 
 function medians(results: RoundResult[]) {

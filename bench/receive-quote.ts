@@ -8,8 +8,9 @@
  * quote on one session (the hot spot: each delivery locks the session row, so they queue).
  * Each run has three sides, in interleaved rounds (server, raw, pg, server, ...) so that
  * whatever else the machine does weighs on all alike, each with `--clients` closed loops:
- *   - server: the receiveQuote mutation over HTTP (auth, GraphQL, the service, Prisma);
- *   - raw: the same writes as a hand-written SQL transaction on the same pool (the app's
+ *   - server: the receiveQuote mutation over HTTP (auth, GraphQL, the service, Prisma), served
+ *     by `src/main.ts` in production mode in a process of its own, as it is deployed;
+ *   - raw: the same writes as a hand-written SQL transaction on a pool of the same size (a
  *     Prisma client, `$transaction` + raw SQL), with the same locks (the trip's, the session
  *     row's, the event stream's): lock and read the session with the quote and operator
  *     known, insert the quote and update the session in one statement, insert the events;
@@ -23,13 +24,11 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { print } from 'graphql';
 import pg from 'pg';
-import { createApp } from '../src/app.js';
 import { signToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { applyMigrations } from '../src/db/migrations.js';
-import { createLogger } from '../src/logger.js';
 import { graphql } from '../test/generated/index.js';
+import { startSideProcess, stopSideProcess } from './side-process.js';
 import { createThrowawayDatabase } from './throwaway-database.js';
 
 const StartSession = graphql(`
@@ -84,7 +83,7 @@ type Side = (typeof SIDES)[number];
 async function main(): Promise<number> {
   const throwaway = await createThrowawayDatabase();
 
-  const config = loadConfig({
+  const environment = {
     NODE_ENV: 'production',
     JWT_SECRET: randomBytes(32).toString('hex'),
     DATABASE_URL: throwaway.url,
@@ -95,14 +94,20 @@ async function main(): Promise<number> {
     // One service token sends every quote; the per-minute limit would cap the measurement.
     RATE_LIMIT_PER_MINUTE: '0',
     SERVICE_RATE_LIMIT_PER_MINUTE: '0',
-  });
+  };
+  const config = loadConfig(environment);
   if (config.database.kind !== 'postgres') throw new Error('the benchmark needs PostgreSQL');
+  // The server as deployed, in a process of its own (it migrates the database as it starts):
+  // the load generator's HTTP client must not share, and slow, the server's event loop.
+  const server = await startSideProcess('server', ['src/main.ts'], {
+    ...environment,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SEED_DEMO_DATA: 'never',
+  });
   const database = openDatabase(config.database);
-  let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
-    await applyMigrations(database.adapterFactory);
-    app = await createApp({ config, database, logger: createLogger(config.logLevel) });
-    const endpoint = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
+    const endpoint = `${server.origin}/graphql`;
 
     const agent = await database.prisma.agent.create({
       data: { authSubject: 'bench|agent', email: 'bench-agent@bench.example', fullName: 'Bench Agent' },
@@ -158,8 +163,8 @@ async function main(): Promise<number> {
           `${rounds} interleaved rounds (${SIDES.join(', ')}, ...) · ${Math.ceil(quotes / rounds) * rounds} quotes per side per run`,
       );
       console.log(
-        'server: the mutation over HTTP · raw: the same writes as hand-written SQL in a transaction on the same pool ' +
-          "(the app's Prisma client) · pg: the same SQL on a node-postgres pool of the same size",
+        'server: the mutation over HTTP, the app in its own process · raw: the same writes as hand-written SQL in a transaction on a pool of the same size ' +
+          '(a Prisma client) · pg: the same SQL on a node-postgres pool of the same size',
       );
       printTable(runs.flatMap((run) => SIDES.map((side) => run[side])));
       const rate = (result: RunResult) => result.ok / result.seconds;
@@ -178,7 +183,7 @@ async function main(): Promise<number> {
       await rawPool.end();
     }
   } finally {
-    await app?.stop();
+    await stopSideProcess(server);
     await database.close();
     await throwaway.drop();
   }
@@ -318,7 +323,7 @@ function combined(results: RunResult[]): RunResult {
 type Query = <Row>(text: string, values: unknown[], options?: { rows: false }) => Promise<Row[]>;
 type Transaction = (work: (query: Query) => Promise<void>) => Promise<void>;
 
-/** A transaction on the app's own pool, through its Prisma client's raw SQL. */
+/** A transaction through a Prisma client's raw SQL, on a pool of the same size as the app's. */
 function prismaTransaction(prisma: ReturnType<typeof openDatabase>['prisma']): Transaction {
   return (work) =>
     prisma.$transaction(async (tx) => {
