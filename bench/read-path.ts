@@ -2,7 +2,8 @@
  * The read path side by side with its raw limit (issue 10).
  *
  *   npm run bench:read [-- --sessions 10000 --rounds 3 --round-seconds 15 --connections 20
- *                          --pool 10 --agents 10 --workload "dashboard page" --profile]
+ *                          --pool 10 --agents 10 --workload "dashboard page" --profile
+ *                          --server-node-options "--max-semi-space-size=32"]
  *
  * On BENCH_DATABASE_URL (default: the local PostgreSQL) it generates, once, a dataset in a
  * database named bench_read_path_<sessions> (reruns reuse it; see read-path-dataset.ts).
@@ -45,6 +46,8 @@ const { values: options } = parseArgs({
     agents: { type: 'string', default: '10' },
     workload: { type: 'string', multiple: true },
     profile: { type: 'boolean', default: false },
+    /** V8 and Node flags for the server's process (NODE_OPTIONS), to compare settings such as GC sizes. */
+    'server-node-options': { type: 'string', default: '' },
   },
 });
 const sessions = positive('sessions');
@@ -89,6 +92,7 @@ async function main(): Promise<number> {
     LOG_LEVEL: 'silent',
     SEED_DEMO_DATA: 'never',
     RATE_LIMIT_PER_MINUTE: '0',
+    ...(options['server-node-options'] ? { NODE_OPTIONS: options['server-node-options'] } : {}),
   });
   const raw = await startSide('raw', ['bench/read-path-raw.ts'], undefined, {
     DATABASE_URL: dataset.url,
