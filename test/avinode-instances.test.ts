@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { claimDue } from '../src/modules/avinode-intake/notification-store.js';
 import { credentials, digits, linkedSession, storedId, waitForStatus } from './harness/avinode-intake.js';
@@ -8,38 +8,37 @@ import {
   intakeEnvironment,
   startAvinodeSimulator,
 } from './harness/avinode-simulator.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent } from './harness/factories.js';
+import type { TestDatabase } from './harness/database.js';
+import { it as base } from './harness/fixtures.js';
 import { startTestServer } from './harness/server.js';
 
 /** The intake across instances and restarts: one queue in PostgreSQL, nothing lost, nothing applied twice. */
 
-let database: TestDatabase;
-let simulator: AvinodeSimulator;
-let agentSubject: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  simulator = await startAvinodeSimulator();
-  agentSubject = (await createAgent(database.prisma)).authSubject;
-});
-
-afterAll(async () => {
-  await simulator?.close();
-  await database?.drop();
-});
+// The servers are the tests' own (started and stopped in them); the file shares the database and the simulator.
+const it = base
+  // biome-ignore lint/correctness/noEmptyPattern: the simulator needs no other fixture; vitest reads this pattern
+  .extend('simulator', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const simulator = await startAvinodeSimulator();
+    onCleanup(() => simulator.close());
+    return simulator;
+  });
 
 /** A second connection pool on the same database when it is PostgreSQL, as a second instance would have. */
-function secondPool(): Database {
+function secondPool(database: TestDatabase): Database {
   return database.url ? openDatabase({ kind: 'postgres', url: database.url, poolSize: 5 }) : database;
 }
 
-const environment = () => intakeEnvironment(simulator, credentials, { AVINODE_FETCH_TIMEOUT_MS: '5000' });
+const environment = (simulator: AvinodeSimulator) =>
+  intakeEnvironment(simulator, credentials, { AVINODE_FETCH_TIMEOUT_MS: '5000' });
 
 describe('the intake across instances', () => {
-  it('loses nothing across a restart: queued, in-flight and abandoned claims are all applied, once', async () => {
-    const first = await startTestServer(database, environment());
-    const agentToken = await first.tokenFor(agentSubject);
+  it('loses nothing across a restart: queued, in-flight and abandoned claims are all applied, once', async ({
+    database,
+    simulator,
+    agent,
+  }) => {
+    const first = await startTestServer(database, environment(simulator));
+    const agentToken = await first.tokenFor(agent.authSubject);
     const session = await linkedSession(first, agentToken);
     const bodies = Array.from({ length: 6 }, () =>
       simulator.sellerQuote({
@@ -78,11 +77,11 @@ describe('the intake across instances', () => {
     ).toBe(true);
 
     simulator.delayMs = 0;
-    const second = await startTestServer(database, environment());
+    const second = await startTestServer(database, environment(simulator));
     try {
       await waitForStatus(database.prisma, [...ids.slice(0, 4), ...orphan], ['APPLIED'], 20_000);
       const quotes = await database.prisma.quote.count({
-        where: { avinodeQuoteId: { in: bodies.map((body) => quoteIdOf(body.id)) } },
+        where: { avinodeQuoteId: { in: bodies.map((body) => quoteIdOf(simulator, body.id)) } },
       });
       expect(quotes).toBe(6);
       const sessionRow = await database.prisma.chatSession.findUniqueOrThrow({ where: { id: session.uuid } });
@@ -96,12 +95,16 @@ describe('the intake across instances', () => {
     }
   });
 
-  it('shares the queue between two instances: every notification applied exactly once', async () => {
-    const otherPool = secondPool();
-    const one = await startTestServer(database, environment());
-    const two = await startTestServer(database.url ? { ...database, ...otherPool } : database, environment());
+  it('shares the queue between two instances: every notification applied exactly once', async ({
+    database,
+    simulator,
+    agent,
+  }) => {
+    const otherPool = secondPool(database);
+    const one = await startTestServer(database, environment(simulator));
+    const two = await startTestServer(database.url ? { ...database, ...otherPool } : database, environment(simulator));
     try {
-      const agentToken = await one.tokenFor(agentSubject);
+      const agentToken = await one.tokenFor(agent.authSubject);
       const session = await linkedSession(one, agentToken);
       const bodies = Array.from({ length: 20 }, () =>
         simulator.sellerQuote({
@@ -135,7 +138,7 @@ describe('the intake across instances', () => {
   });
 });
 
-function quoteIdOf(messageId: string): string {
+function quoteIdOf(simulator: AvinodeSimulator, messageId: string): string {
   const message = simulator.resources.get(`tripmsgs/${messageId}`) as { sellerQuote: { id: string } };
   return message.sellerQuote.id;
 }

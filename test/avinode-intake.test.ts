@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import {
   AvinodeInbox,
@@ -13,45 +13,36 @@ import {
   tripCode,
   waitForStatus,
 } from './harness/avinode-intake.js';
-import {
-  type AvinodeSimulator,
-  deliver,
-  intakeEnvironment,
-  startAvinodeSimulator,
-} from './harness/avinode-simulator.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import { deliver, intakeEnvironment, startAvinodeSimulator } from './harness/avinode-simulator.js';
 import { createAgent } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { expectData } from './harness/graphql.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 import { connectWs, subscribeWs } from './harness/subscriptions.js';
 import { globalId, sessionAt, uuidOf } from './harness/workflow.js';
 
-let database: TestDatabase;
-let simulator: AvinodeSimulator;
-let server: TestServer;
-let token: string;
-let adminToken: string;
+const it = base
+  // biome-ignore lint/correctness/noEmptyPattern: the simulator needs no other fixture; vitest reads this pattern
+  .extend('simulator', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const simulator = await startAvinodeSimulator();
+    onCleanup(() => simulator.close());
+    return simulator;
+  })
+  // The file's server takes webhooks with the test credentials and fetches from the simulator.
+  .extend('serverOptions', { scope: 'file' }, async ({ simulator }) => ({
+    environment: intakeEnvironment(simulator, credentials),
+  }))
+  .extend('adminToken', { scope: 'file' }, async ({ database, server }) =>
+    server.tokenFor((await createAgent(database.prisma, 'ADMIN')).authSubject),
+  );
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  simulator = await startAvinodeSimulator();
-  server = await startTestServer(database, intakeEnvironment(simulator, credentials));
-  token = await server.tokenFor((await createAgent(database.prisma)).authSubject);
-  adminToken = await server.tokenFor((await createAgent(database.prisma, 'ADMIN')).authSubject);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await simulator?.close();
-  await database?.drop();
-});
-
-beforeEach(() => {
+// Each test starts with the simulator answering, at once: some tests switch it to a bad day.
+it.beforeEach(({ simulator }) => {
   simulator.mode = 'ok';
   simulator.delayMs = 0;
 });
 
-const quotesOf = async (sessionId: string) =>
+const quotesOf = async (server: TestServer, token: string, sessionId: string) =>
   (await expectData(server.url, SessionQuotes, { id: sessionId }, token)).session;
 
 describe('Avinode settings', () => {
@@ -71,7 +62,11 @@ describe('Avinode settings', () => {
 });
 
 describe('POST /webhooks/avinode', () => {
-  it('answers 401 with WWW-Authenticate: Basic for missing or wrong credentials, and stores nothing', async () => {
+  it('answers 401 with WWW-Authenticate: Basic for missing or wrong credentials, and stores nothing', async ({
+    database,
+    simulator,
+    server,
+  }) => {
     const before = await database.prisma.avinodeNotification.count();
     const body = { id: 'arfq-1', href: simulator.href('rfqs/arfq-1'), type: 'rfqs' };
     const missing = await deliver(server.origin, body, undefined);
@@ -87,7 +82,11 @@ describe('POST /webhooks/avinode', () => {
     expect(await database.prisma.avinodeNotification.count()).toBe(before);
   });
 
-  it('refuses bodies that are not the documented shape with 400, or too large with 413, storing nothing', async () => {
+  it('refuses bodies that are not the documented shape with 400, or too large with 413, storing nothing', async ({
+    database,
+    simulator,
+    server,
+  }) => {
     const before = await database.prisma.avinodeNotification.count();
     const href = simulator.href('rfqs/arfq-2');
     for (const rawBody of [
@@ -108,7 +107,11 @@ describe('POST /webhooks/avinode', () => {
     expect(await database.prisma.avinodeNotification.count()).toBe(before);
   });
 
-  it('stores the raw notification with its event tag and answers 200 at once, even while the API is down', async () => {
+  it('stores the raw notification with its event tag and answers 200 at once, even while the API is down', async ({
+    database,
+    simulator,
+    server,
+  }) => {
     simulator.mode = 'down';
     const body = { id: 'arfq-3', href: simulator.href('rfqs/arfq-3'), type: 'rfqs', tripId: 'A1B2C3', extra: { x: 1 } };
     const started = performance.now();
@@ -127,7 +130,7 @@ describe('POST /webhooks/avinode', () => {
     });
   });
 
-  it('is off (404) on a server without both credentials', async () => {
+  it('is off (404) on a server without both credentials', async ({ database }) => {
     const plain = await startTestServer(database);
     try {
       const answer = await deliver(plain.origin, { id: 'a-1', href: 'x', type: 'rfqs' }, credentials);
@@ -139,7 +142,12 @@ describe('POST /webhooks/avinode', () => {
 });
 
 describe('the worker', () => {
-  it('turns a seller response into a quote on the linked session, live on a subscriber', async () => {
+  it('turns a seller response into a quote on the linked session, live on a subscriber', async ({
+    database,
+    simulator,
+    server,
+    token,
+  }) => {
     const session = await linkedSession(server, token);
     const ws = connectWs(server.url, token);
     const events = subscribeWs(ws, IntakeSessionEvents, { sessionId: session.id });
@@ -167,7 +175,7 @@ describe('the worker', () => {
     await events.close();
     await ws.client.dispose();
 
-    const read = await quotesOf(session.id);
+    const read = await quotesOf(server, token, session.id);
     expect(read?.quotesReceivedCount).toBe(1);
     expect(read?.currentStep).toBe('ANALYZING_QUOTES');
     expect(read?.quotes.edges.map((edge) => edge.node)).toEqual([
@@ -196,7 +204,12 @@ describe('the worker', () => {
     expect(simulator.fetches().some((request) => request.path === `/api/quotes/${quoteId}`)).toBe(true);
   });
 
-  it('records duplicate and parallel deliveries once; a later notification for the same id is applied again', async () => {
+  it('records duplicate and parallel deliveries once; a later notification for the same id is applied again', async ({
+    database,
+    simulator,
+    server,
+    token,
+  }) => {
     const session = await linkedSession(server, token);
     const quoteId = `aquote-${digits()}`;
     const messageId = `asellermsg-${digits()}`;
@@ -204,14 +217,14 @@ describe('the worker', () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => deliver(server.origin, body, credentials)));
     const ids = answers.map(storedId);
     await waitForStatus(database.prisma, ids, ['APPLIED']);
-    const once = await quotesOf(session.id);
+    const once = await quotesOf(server, token, session.id);
     expect(once?.quotesReceivedCount).toBe(1);
     expect(once?.quotes.edges).toHaveLength(1);
 
     // The operator changes the price: the same message id comes back, and is applied.
     simulator.sellerQuote({ messageId, quoteId, rfqId: session.avinodeRfqId, price: 85_500 });
     await waitForStatus(database.prisma, [storedId(await deliver(server.origin, body, credentials))], ['APPLIED']);
-    const updated = await quotesOf(session.id);
+    const updated = await quotesOf(server, token, session.id);
     expect(updated?.quotesReceivedCount).toBe(1);
     expect(updated?.quotes.edges[0]?.node.totalPrice).toBe('85500.00');
     const types = await database.prisma.sessionEvent.findMany({
@@ -221,7 +234,12 @@ describe('the worker', () => {
     expect(types.map((event) => event.type)).toEqual(['QUOTE_RECEIVED', 'QUOTE_UPDATED']);
   });
 
-  it('records an operator chat message once (its Avinode id as externalId) and a decline as a declined quote', async () => {
+  it('records an operator chat message once (its Avinode id as externalId) and a decline as a declined quote', async ({
+    database,
+    simulator,
+    server,
+    token,
+  }) => {
     const session = await linkedSession(server, token);
     const chat = simulator.sellerChat({
       messageId: `asellermsg-${digits()}`,
@@ -235,7 +253,7 @@ describe('the worker', () => {
       storedId(await deliver(server.origin, decline, credentials)),
     ];
     await waitForStatus(database.prisma, ids, ['APPLIED']);
-    const read = await quotesOf(session.id);
+    const read = await quotesOf(server, token, session.id);
     const messages = read?.conversation.messages.edges.map((edge) => edge.node) ?? [];
     expect(messages.filter((message) => message.senderType === 'OPERATOR')).toEqual([
       { content: 'Catering is confirmed for 14:00.', senderType: 'OPERATOR', senderName: 'Sandbox Dev Operator' },
@@ -250,7 +268,11 @@ describe('the worker', () => {
     ]);
   });
 
-  it('refuses an href on another origin (or outside the API path) without fetching it', async () => {
+  it('refuses an href on another origin (or outside the API path) without fetching it', async ({
+    database,
+    simulator,
+    server,
+  }) => {
     const foreign = storedId(
       await deliver(
         server.origin,
@@ -271,7 +293,12 @@ describe('the worker', () => {
     expect(simulator.requests.filter((request) => /asellermsg-[12]$/.test(request.path))).toEqual([]);
   });
 
-  it('retries while the API is down and applies the quote once when it is back', async () => {
+  it('retries while the API is down and applies the quote once when it is back', async ({
+    database,
+    simulator,
+    server,
+    token,
+  }) => {
     const session = await linkedSession(server, token);
     simulator.mode = 'down';
     const body = simulator.sellerQuote({
@@ -293,10 +320,15 @@ describe('the worker', () => {
     simulator.mode = 'ok';
     const [applied] = await waitForStatus(database.prisma, [id], ['APPLIED']);
     expect(applied?.attempts).toBeGreaterThanOrEqual(3);
-    expect((await quotesOf(session.id))?.quotesReceivedCount).toBe(1);
+    expect((await quotesOf(server, token, session.id))?.quotesReceivedCount).toBe(1);
   });
 
-  it('pauses on a refused token and says so on /readyz, then resumes', async () => {
+  it('pauses on a refused token and says so on /readyz, then resumes', async ({
+    database,
+    simulator,
+    server,
+    token,
+  }) => {
     const session = await linkedSession(server, token);
     simulator.mode = 'unauthorized';
     const body = simulator.sellerChat({ messageId: `asellermsg-${digits()}`, rfqId: session.avinodeRfqId, text: 'Hi' });
@@ -321,7 +353,13 @@ describe('the worker', () => {
     expect(ready.avinode.worker).toBe('running');
   });
 
-  it('keeps malformed and unknown-shaped answers as UNPARSEABLE with the reason; an admin retries them', async () => {
+  it('keeps malformed and unknown-shaped answers as UNPARSEABLE with the reason; an admin retries them', async ({
+    database,
+    simulator,
+    server,
+    token,
+    adminToken,
+  }) => {
     const session = await linkedSession(server, token);
     const bodies = ['malformed', 'unknown-shape'].map(() =>
       simulator.sellerQuote({
@@ -350,12 +388,17 @@ describe('the worker', () => {
       expect(retried.retryAvinodeNotification).toMatchObject({ retriedCount: 1 });
     }
     await waitForStatus(database.prisma, [malformed, unknown], ['APPLIED']);
-    expect((await quotesOf(session.id))?.quotesReceivedCount).toBe(2);
+    expect((await quotesOf(server, token, session.id))?.quotesReceivedCount).toBe(2);
   });
 });
 
 describe('routing', () => {
-  it('keeps a quote for a trip nobody linked yet, and applies it when a session links the RFQ', async () => {
+  it('keeps a quote for a trip nobody linked yet, and applies it when a session links the RFQ', async ({
+    database,
+    simulator,
+    server,
+    token,
+  }) => {
     const session = await sessionAt(server, token, 'SEARCHING_AIRCRAFT');
     const rfqId = `arfq-${digits()}`;
     const body = simulator.sellerQuote({ messageId: `asellermsg-${digits()}`, quoteId: `aquote-${digits()}`, rfqId });
@@ -365,10 +408,15 @@ describe('routing', () => {
     await link(server, token, session.id, { avinodeTripId: `atrip-${digits()}`, avinodeRfqId: rfqId });
     const [applied] = await waitForStatus(database.prisma, [id], ['APPLIED']);
     expect(applied?.sessionIds).toEqual([session.uuid]);
-    expect((await quotesOf(session.id))?.quotesReceivedCount).toBe(1);
+    expect((await quotesOf(server, token, session.id))?.quotesReceivedCount).toBe(1);
   });
 
-  it("learns a trip's display code from GET /trips/{id} and routes by it, never to an unrelated session", async () => {
+  it("learns a trip's display code from GET /trips/{id} and routes by it, never to an unrelated session", async ({
+    database,
+    simulator,
+    server,
+    token,
+  }) => {
     const bystander = await linkedSession(server, token);
     const session = await sessionAt(server, token, 'SEARCHING_AIRCRAFT');
     const avinodeTripId = `atrip-${digits()}`;
@@ -386,13 +434,18 @@ describe('routing', () => {
     await link(server, token, session.id, { avinodeTripId });
     const [applied] = await waitForStatus(database.prisma, [id], ['APPLIED']);
     expect(applied?.sessionIds).toEqual([session.uuid]);
-    expect((await quotesOf(session.id))?.avinodeTripCode).toBe(code);
-    expect((await quotesOf(bystander.id))?.quotesReceivedCount).toBe(0);
+    expect((await quotesOf(server, token, session.id))?.avinodeTripCode).toBe(code);
+    expect((await quotesOf(server, token, bystander.id))?.quotesReceivedCount).toBe(0);
   });
 });
 
 describe('dead letters', () => {
-  it('dead-letters after the retry window, keeps the row, and an admin retries all of them', async () => {
+  it('dead-letters after the retry window, keeps the row, and an admin retries all of them', async ({
+    database,
+    simulator,
+    token,
+    adminToken,
+  }) => {
     const short = await startTestServer(
       database,
       intakeEnvironment(simulator, credentials, { AVINODE_RETRY_FOR_MS: '400' }),

@@ -1,14 +1,14 @@
 import { execute as executeGraphQL, parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Viewer } from '../src/auth/viewer.js';
 import type { Agent } from '../src/generated/prisma/client.js';
 import { COMPILED_READ_MARKER } from '../src/graphql/compiled-read/compile.js';
 import type { Context } from '../src/graphql/context.js';
 import { schema } from '../src/graphql/schema.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import type { TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 import { connectWs } from './harness/subscriptions.js';
 
 /**
@@ -89,44 +89,41 @@ const DOCUMENTS: Record<string, { query: string; variables?: Record<string, unkn
   },
 };
 
-let database: TestDatabase;
-let server: TestServer;
-let owner: Agent;
-let other: Agent;
-let admin: Agent;
-let ownSessionId: string;
-let othersSessionId: string;
-let bareSessionId: string;
-
 /** The look-up of a token's agent (src/auth/agent-memory.ts), not part of any page. */
 const VIEWER_LOOKUP = /FROM "public"\."iso_agents" AS "\w+" WHERE \(?"\w+"\."auth_subject" = \$\d+/;
 
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '3600000' });
-  owner = await createAgent(database.prisma);
-  other = await createAgent(database.prisma);
-  admin = await createAgent(database.prisma, 'ADMIN');
-  const aspen = await createSessionGraph(database.prisma, owner, { subject: 'Aspen ski week', messages: 4, quotes: 3 });
-  ownSessionId = aspen.session.id;
-  await createSessionGraph(database.prisma, owner, { subject: '100%_off charter', withProposal: false, quotes: 0 });
-  await createSessionGraph(database.prisma, owner, { messages: 1 });
-  othersSessionId = (await createSessionGraph(database.prisma, other)).session.id;
-  // A session before its trip request: no request, no quotes, no proposal.
-  const bare = await database.prisma.conversation.create({ data: { agentId: owner.id, subject: 'Just started' } });
-  bareSessionId = (await database.prisma.chatSession.create({ data: { conversationId: bare.id, agentId: owner.id } }))
-    .id;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('serverOptions', { scope: 'file' }, { environment: { EVENT_POLL_INTERVAL_MS: '3600000' } })
+  /** The agents and their sessions every test reads: the owner's four, another agent's one. */
+  .extend('seeded', { scope: 'file' }, async ({ database }) => {
+    const owner = await createAgent(database.prisma);
+    const other = await createAgent(database.prisma);
+    const admin = await createAgent(database.prisma, 'ADMIN');
+    const aspen = await createSessionGraph(database.prisma, owner, {
+      subject: 'Aspen ski week',
+      messages: 4,
+      quotes: 3,
+    });
+    await createSessionGraph(database.prisma, owner, { subject: '100%_off charter', withProposal: false, quotes: 0 });
+    await createSessionGraph(database.prisma, owner, { messages: 1 });
+    const othersSessionId = (await createSessionGraph(database.prisma, other)).session.id;
+    // A session before its trip request: no request, no quotes, no proposal.
+    const bare = await database.prisma.conversation.create({ data: { agentId: owner.id, subject: 'Just started' } });
+    const bareSession = await database.prisma.chatSession.create({
+      data: { conversationId: bare.id, agentId: owner.id },
+    });
+    return { owner, other, admin, ownSessionId: aspen.session.id, othersSessionId, bareSessionId: bareSession.id };
+  });
 
 /** The same operation resolved field by field by the Pothos resolvers, without the compiled path. */
-async function resolved(query: string, variables: Record<string, unknown> | undefined, viewer: Viewer) {
+async function resolved(
+  database: TestDatabase,
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  viewer: Viewer,
+) {
   const contextValue = { viewer, prisma: database.prisma, requestId: 'test' } as unknown as Context;
   const result = await executeGraphQL({ schema, document: parse(query), variableValues: variables, contextValue });
   expect(result.errors).toBeUndefined();
@@ -134,15 +131,16 @@ async function resolved(query: string, variables: Record<string, unknown> | unde
 }
 
 describe('the compiled read path', () => {
-  const viewers = () =>
+  const viewers = (owner: Agent, admin: Agent) =>
     [
       ['an agent', owner, { kind: 'agent', agent: owner, isAdmin: false, expiresAt: undefined }],
       ['an admin', admin, { kind: 'agent', agent: admin, isAdmin: true, expiresAt: undefined }],
     ] as const;
 
   for (const [name, document] of Object.entries(DOCUMENTS)) {
-    it(`answers ${name} as the resolvers do, in one statement`, async () => {
-      for (const [, agent, viewer] of viewers()) {
+    it(`answers ${name} as the resolvers do, in one statement`, async ({ database, server, seeded }) => {
+      const { owner, admin, ownSessionId } = seeded;
+      for (const [, agent, viewer] of viewers(owner, admin)) {
         const variables = { ...document.variables, id: globalId('ChatSession', ownSessionId) };
         const used = document.query.includes('$id') ? variables : document.variables;
         database.statements.length = 0;
@@ -153,12 +151,17 @@ describe('the compiled read path', () => {
         const page = database.statements.filter((sql) => !VIEWER_LOOKUP.test(sql));
         expect(page).toHaveLength(1);
         expect(page[0]).toContain(COMPILED_READ_MARKER);
-        expect(answer.data).toEqual(await resolved(document.query, used, viewer));
+        expect(answer.data).toEqual(await resolved(database, document.query, used, viewer));
       }
     });
   }
 
-  it('sends the statement’s JSON text on as it came over HTTP, and as parsed data over WebSocket', async () => {
+  it('sends the statement’s JSON text on as it came over HTTP, and as parsed data over WebSocket', async ({
+    database,
+    server,
+    seeded,
+  }) => {
+    const { owner } = seeded;
     const token = await server.tokenFor(owner.authSubject);
     const query = 'query Passthrough { sessions(first: 2) { edges { node { id status conversation { subject } } } } }';
     const response = await fetch(server.url, {
@@ -172,7 +175,7 @@ describe('the compiled read path', () => {
     const body = JSON.parse(text) as { data: unknown; extensions: { requestId: string } };
     expect(body.extensions.requestId).toBe(response.headers.get('x-request-id'));
     const viewer: Viewer = { kind: 'agent', agent: owner, isAdmin: false, expiresAt: undefined };
-    expect(body.data).toEqual(await resolved(query, undefined, viewer));
+    expect(body.data).toEqual(await resolved(database, query, undefined, viewer));
 
     const socket = connectWs(server.url, token);
     const overWs = await new Promise<unknown>((resolve, reject) => {
@@ -186,7 +189,12 @@ describe('the compiled read path', () => {
     await socket.client.dispose();
   });
 
-  it('answers pages after a cursor as the resolvers do, in either order, and refuses an unknown or foreign cursor as they do', async () => {
+  it('answers pages after a cursor as the resolvers do, in either order, and refuses an unknown or foreign cursor as they do', async ({
+    database,
+    server,
+    seeded,
+  }) => {
+    const { owner, othersSessionId } = seeded;
     const query = `query After($after: String, $orderBy: SessionOrder) {
       sessions(first: 2, after: $after, orderBy: $orderBy) {
         totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } } } }`;
@@ -200,7 +208,7 @@ describe('the compiled read path', () => {
       const answer = await execute(server.url, query, { after: cursor, orderBy }, token);
       expect(database.statements.filter((sql) => !VIEWER_LOOKUP.test(sql))[0]).toContain(COMPILED_READ_MARKER);
       expect(answer.data, `after ${cursor} ${JSON.stringify(orderBy)}`).toEqual(
-        await resolved(query, { after: cursor, orderBy }, viewer),
+        await resolved(database, query, { after: cursor, orderBy }, viewer),
       );
       // A cursor naming no row, or a row the viewer cannot see, positions nothing (cursor-visibility.ts).
       for (const after of [gone, Buffer.from(`GPC:S:${othersSessionId}`).toString('base64')]) {
@@ -210,7 +218,8 @@ describe('the compiled read path', () => {
     }
   });
 
-  it('drops no row when the cursor row has left the page (Prisma skips one)', async () => {
+  it('drops no row when the cursor row has left the page (Prisma skips one)', async ({ database, server, seeded }) => {
+    const { owner, bareSessionId } = seeded;
     // The bare session stands for a row that no longer matches the filter (say, one whose
     // subject changed between two pages): the page continues right after its position.
     const after = Buffer.from(`GPC:S:${bareSessionId}`).toString('base64');
@@ -234,7 +243,8 @@ describe('the compiled read path', () => {
     expect(ids).toEqual(expected.map((row) => globalId('ChatSession', row.id)));
   });
 
-  it("keeps another agent's session out of reach", async () => {
+  it("keeps another agent's session out of reach", async ({ server, seeded }) => {
+    const { owner, othersSessionId } = seeded;
     const query = `query Other($id: ID!) { session(id: $id) { id } sessions(first: 100) { edges { node { agent { id } } } } }`;
     const answer = await execute(
       server.url,
@@ -249,7 +259,8 @@ describe('the compiled read path', () => {
     );
   });
 
-  it('leaves what it cannot compile to the resolvers, errors included', async () => {
+  it('leaves what it cannot compile to the resolvers, errors included', async ({ database, server, seeded }) => {
+    const { owner, other, ownSessionId } = seeded;
     const token = await server.tokenFor(owner.authSubject);
     const tooLarge = await execute(server.url, '{ sessions(first: 101) { totalCount } }', undefined, token);
     expect(tooLarge.errors?.[0]?.extensions?.['code']).toBe('PAGE_SIZE_EXCEEDED');

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { Agent } from '../src/generated/prisma/client.js';
 import {
   emptyRefs,
@@ -13,9 +13,9 @@ import {
   type TokenKind,
   tokenKind,
 } from './fuzz-arbitraries.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import type { TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it as base } from './harness/fixtures.js';
 
 /**
  * Property-based fuzzing of the whole API over real HTTP: generated variables for every
@@ -172,11 +172,11 @@ const QUERIES: Record<keyof typeof queryVariables, string> = {
 
 // ---------------------------------------------------------------- harness
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-let other: Agent;
-let admin: Agent;
+/** The agent the fuzz acts as, another agent (whose rows are foreign) and an admin. */
+type Agents = { agent: Agent; other: Agent; admin: Agent };
+/** Where requests go, and the token each kind of caller sends. */
+type Api = { url: string; tokens: Record<TokenKind, string | undefined> };
+
 const SUBSCRIPTIONS: Record<keyof typeof subscriptionVariables, string> = {
   sessionEvents:
     'subscription ($sessionId: ID!, $after: String) { sessionEvents(sessionId: $sessionId, after: $after) { id cursor type session { id } } }',
@@ -185,8 +185,6 @@ const SUBSCRIPTIONS: Record<keyof typeof subscriptionVariables, string> = {
   sessionUpdated: 'subscription ($id: ID!) { sessionUpdated(id: $id) { id version status } }',
 };
 
-const tokens = {} as Record<TokenKind, string | undefined>;
-let refs: Refs = emptyRefs();
 /** Errors without a known `extensions.code`, one example per message shape. */
 const codeProblems = new Map<string, { count: number; example: string }>();
 /** Why the server masked an error: its own log line, found by the response's request id. */
@@ -203,11 +201,11 @@ type Outcome = {
  * POSTs a body on a fresh connection (no keep-alive reuse, so one request's transport
  * trouble cannot surface as another's) and returns the status, raw text and parsed JSON.
  */
-function post(body: unknown, token: string | undefined): Promise<Outcome> {
+function post(url: string, body: unknown, token: string | undefined): Promise<Outcome> {
   const payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return new Promise((resolve_, reject) => {
     const request = http.request(
-      server.url,
+      url,
       {
         method: 'POST',
         agent: false,
@@ -245,6 +243,7 @@ function post(body: unknown, token: string | undefined): Promise<Outcome> {
  * silence the stream is closed and counts as accepted (body undefined, HTTP 200).
  */
 function subscribeOnce(
+  url: string,
   body: unknown,
   token: string | undefined,
   quietMs = 150,
@@ -252,7 +251,7 @@ function subscribeOnce(
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve_, reject) => {
     const request = http.request(
-      server.url,
+      url,
       {
         method: 'POST',
         agent: false,
@@ -393,11 +392,12 @@ const describeRequest = (request: unknown) => `request ${abbreviate(request)}`;
 
 /** Sends one operation and fails (with the whole exchange) on any problem. */
 async function check(
+  api: Api,
   label: string,
   token: TokenKind,
   request: { query: string; variables?: unknown; operationName?: string } | string,
 ) {
-  const outcome = await post(request, tokens[token]);
+  const outcome = await post(api.url, request, api.tokens[token]);
   const problems = problemsOf(outcome, request);
   if (problems.length) {
     const variables = typeof request === 'string' ? request : request.variables;
@@ -411,14 +411,15 @@ async function check(
 }
 
 /** A valid call, for building the starting data; throws unless the payload comes back. */
-async function must(name: string, input: unknown, token: TokenKind = 'agent'): Promise<JsonObject> {
-  const outcome = await post({ query: MUTATIONS[name], variables: { input } }, tokens[token]);
+async function must(api: Api, name: string, input: unknown, token: TokenKind = 'agent'): Promise<JsonObject> {
+  const outcome = await post(api.url, { query: MUTATIONS[name], variables: { input } }, api.tokens[token]);
   const result = outcome.body?.data?.[name] as JsonObject | undefined;
   if (!result?.['__typename']?.endsWith('Payload')) throw new Error(`${name} failed: ${abbreviate(outcome.body)}`);
   return result;
 }
 
-async function refreshRefs() {
+/** Points `refs` at the newest rows (what the tests so far wrote); the cursors stay as they are. */
+async function refreshRefs(database: TestDatabase, { agent, other, admin }: Agents, refs: Refs) {
   const prisma = database.prisma;
   const ids = async (rows: Promise<Array<{ id: string | bigint }>>, type: string) =>
     (await rows).map((row) => gid(type, String(row.id)));
@@ -437,8 +438,7 @@ async function refreshRefs() {
     take: 40,
     include: { conversation: true },
   });
-  refs = {
-    ...refs,
+  Object.assign(refs, {
     session: sessions.map((session) => gid('ChatSession', session.id)),
     foreignSession: foreignSessions.map((session) => gid('ChatSession', session.id)),
     quote: quotes.filter((quote) => quote.request.agentId === agent.id).map((quote) => gid('Quote', quote.id)),
@@ -463,7 +463,7 @@ async function refreshRefs() {
     quoteKey: quotes.flatMap((quote) => (quote.avinodeQuoteId ? [quote.avinodeQuoteId] : [])),
     messageKey: messages.flatMap((message) => (message.externalId ? [message.externalId] : [])),
     companyId: [...new Set(quotes.map((quote) => quote.operator.avinodeCompanyId))],
-  };
+  });
 }
 
 const captureFor = (sessionId: string, clientId?: string) => ({
@@ -502,45 +502,50 @@ const STAGES: Stage[] = [
 
 /** A session driven through the API to `stage`, so every counter and event is what the API wrote. */
 async function sessionAt(
+  api: Api,
   stage: Stage,
   token: 'agent' | 'other',
   options: { clientId: string; tripId?: string; conversationId?: string },
 ) {
   const reached = (target: Stage) => STAGES.indexOf(stage) >= STAGES.indexOf(target);
   const started = await must(
+    api,
     'startSession',
     options.conversationId ? { conversationId: options.conversationId } : { subject: unique('Pool trip ') },
     token,
   );
   const sessionId = started['session'].id as string;
   await must(
+    api,
     'recordMessage',
     { sessionId, senderType: 'AGENT', content: 'Six of us to Paris.', externalId: unique('amsg-pool-') },
     token,
   );
-  await must('recordMessage', { sessionId, senderType: 'ASSISTANT', content: 'On it.' }, token);
-  if (reached('SEARCHING_AIRCRAFT')) await must('captureTripRequest', captureFor(sessionId, options.clientId), token);
+  await must(api, 'recordMessage', { sessionId, senderType: 'ASSISTANT', content: 'On it.' }, token);
+  if (reached('SEARCHING_AIRCRAFT'))
+    await must(api, 'captureTripRequest', captureFor(sessionId, options.clientId), token);
   if (reached('REQUESTING_QUOTES')) {
     await must(
+      api,
       'linkAvinodeTrip',
       { sessionId, avinodeTripId: options.tripId ?? unique('atrip-pool-'), avinodeRfqId: unique('arfq-') },
       token,
     );
-    await must('recordRfqsSent', { sessionId, operatorsContacted: 5, quotesExpected: 3 }, token);
+    await must(api, 'recordRfqsSent', { sessionId, operatorsContacted: 5, quotesExpected: 3 }, token);
   }
   if (reached('ANALYZING_QUOTES')) {
-    const first = await must('receiveQuote', quoteFor({ sessionId }), token);
-    await must('receiveQuote', { ...quoteFor({ sessionId }), totalPrice: '91000.50' }, token);
-    await must('selectPrimaryQuote', { sessionId, quoteId: first['quote'].id }, token);
+    const first = await must(api, 'receiveQuote', quoteFor({ sessionId }), token);
+    await must(api, 'receiveQuote', { ...quoteFor({ sessionId }), totalPrice: '91000.50' }, token);
+    await must(api, 'selectPrimaryQuote', { sessionId, quoteId: first['quote'].id }, token);
   }
-  if (reached('PROPOSAL_READY')) await must('generateProposal', { sessionId, marginPercent: '8.50' }, token);
-  if (reached('PROPOSAL_SENT')) await must('sendProposal', { sessionId }, token);
+  if (reached('PROPOSAL_READY')) await must(api, 'generateProposal', { sessionId, marginPercent: '8.50' }, token);
+  if (reached('PROPOSAL_SENT')) await must(api, 'sendProposal', { sessionId }, token);
   return { sessionId, conversationId: started['session'].conversation.id as string };
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  // Masked errors are logged with their cause; keep those lines to explain a failure.
+// Masked errors are logged with their cause; keep those lines to explain a failure. A hook, not a
+// fixture: it must catch the server's first line, and it swaps a process-wide stream back afterwards.
+beforeAll(() => {
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
     const text = String(chunk);
     if (!text.includes('"unexpected error"')) return writeStderr(chunk, ...rest);
@@ -557,16 +562,15 @@ beforeAll(async () => {
     }
     return true;
   }) as typeof process.stderr.write;
-  server = await startTestServer(database, { LOG_LEVEL: 'error' });
-  agent = await createAgent(database.prisma);
-  other = await createAgent(database.prisma);
-  admin = await createAgent(database.prisma, 'ADMIN');
-  tokens.agent = await server.tokenFor(agent.authSubject);
-  tokens.other = await server.tokenFor(other.authSubject);
-  tokens.admin = await server.tokenFor(admin.authSubject);
-  tokens.service = await server.serviceToken();
-  tokens.none = undefined;
-  tokens.garbage = 'not.a.jwt';
+});
+
+afterAll(() => {
+  process.stderr.write = writeStderr;
+});
+
+/** The starting data, made through the API, and the references into it the generators draw on. */
+async function startingData(database: TestDatabase, api: Api, agents: Agents): Promise<Refs> {
+  const { agent, other } = agents;
   const client = await database.prisma.client.create({
     data: {
       agentId: agent.id,
@@ -587,29 +591,34 @@ beforeAll(async () => {
   // One session at every step, paused, completed and archived ones, a conversation with
   // two sessions, and another agent's session on a trip of its own (a trip belongs to one agent).
   for (const stage of STAGES)
-    await sessionAt(stage, 'agent', { clientId, ...(stage === 'ANALYZING_QUOTES' ? { tripId: 'atrip-shared' } : {}) });
-  const paused = await sessionAt('REQUESTING_QUOTES', 'agent', { clientId });
-  await must('pauseSession', { sessionId: paused.sessionId, reason: 'lunch' });
-  const completed = await sessionAt('PROPOSAL_SENT', 'agent', { clientId });
-  await must('completeSession', { sessionId: completed.sessionId });
-  await sessionAt('SEARCHING_AIRCRAFT', 'agent', { clientId, conversationId: completed.conversationId });
-  const archived = await sessionAt('ANALYZING_QUOTES', 'agent', { clientId });
-  await must('archiveSession', { sessionId: archived.sessionId });
-  const theirs = await sessionAt('ANALYZING_QUOTES', 'other', {
+    await sessionAt(api, stage, 'agent', {
+      clientId,
+      ...(stage === 'ANALYZING_QUOTES' ? { tripId: 'atrip-shared' } : {}),
+    });
+  const paused = await sessionAt(api, 'REQUESTING_QUOTES', 'agent', { clientId });
+  await must(api, 'pauseSession', { sessionId: paused.sessionId, reason: 'lunch' });
+  const completed = await sessionAt(api, 'PROPOSAL_SENT', 'agent', { clientId });
+  await must(api, 'completeSession', { sessionId: completed.sessionId });
+  await sessionAt(api, 'SEARCHING_AIRCRAFT', 'agent', { clientId, conversationId: completed.conversationId });
+  const archived = await sessionAt(api, 'ANALYZING_QUOTES', 'agent', { clientId });
+  await must(api, 'archiveSession', { sessionId: archived.sessionId });
+  const theirs = await sessionAt(api, 'ANALYZING_QUOTES', 'other', {
     clientId: gid('Client', theirClient.id),
     tripId: 'atrip-theirs',
   });
-  await must('receiveQuote', quoteFor({ avinodeTripId: 'atrip-shared' }), 'service');
-  await refreshRefs();
+  await must(api, 'receiveQuote', quoteFor({ avinodeTripId: 'atrip-shared' }), 'service');
+  const refs = emptyRefs();
+  await refreshRefs(database, agents, refs);
 
   // Real cursors of every connection, for the cursor arguments.
-  const page = await post({ query: QUERIES.sessions, variables: { first: 5 } }, tokens.agent);
+  const page = await post(api.url, { query: QUERIES.sessions, variables: { first: 5 } }, api.tokens.agent);
   const sessionsPage = page.body?.data?.['sessions'] as { edges: Array<{ cursor: string }> } | undefined;
   if (!sessionsPage) throw new Error(`sessions failed: ${abbreviate(page.body)}`);
   const edges = sessionsPage.edges;
   const one = await post(
+    api.url,
     { query: QUERIES.session, variables: { id: theirs.sessionId, ef: 5, qf: 5, mf: 5 } },
-    tokens.admin,
+    api.tokens.admin,
   );
   const session = one.body?.data?.['session'] as Record<string, { edges: Array<{ cursor: string }> }> & {
     conversation: { messages: { edges: Array<{ cursor: string }> } };
@@ -632,13 +641,35 @@ beforeAll(async () => {
   ] as const) {
     expect(refs[kind].length, `starting data has ${kind}s`).toBeGreaterThan(0);
   }
-}, 120_000);
+  return refs;
+}
 
-afterAll(async () => {
-  process.stderr.write = writeStderr;
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  // Only errors are logged, to stderr: the hook above reads the masked ones' causes.
+  .extend('serverOptions', { scope: 'file' }, { environment: { LOG_LEVEL: 'error' } })
+  .extend('agents', { scope: 'file' }, async ({ database, agent }): Promise<Agents> => {
+    const other = await createAgent(database.prisma);
+    const admin = await createAgent(database.prisma, 'ADMIN');
+    return { agent, other, admin };
+  })
+  .extend('api', { scope: 'file' }, async ({ server, agents }): Promise<Api> => {
+    const { agent, other, admin } = agents;
+    return {
+      url: server.url,
+      tokens: {
+        agent: await server.tokenFor(agent.authSubject),
+        other: await server.tokenFor(other.authSubject),
+        admin: await server.tokenFor(admin.authSubject),
+        service: await server.serviceToken(),
+        none: undefined,
+        garbage: 'not.a.jwt',
+      },
+    };
+  })
+  // Made before the first test, whichever it is: every property draws on it and the invariants check it.
+  .extend('refs', { scope: 'file', auto: true }, async ({ database, api, agents }) =>
+    startingData(database, api, agents),
+  );
 
 function settings<T>(offset: number, numRuns = RUNS): fc.Parameters<T> {
   return { seed: SEED + offset, numRuns };
@@ -671,25 +702,22 @@ describe('generated input never breaks the server', () => {
   const inputs = mutationInputs(1);
   const names = Object.keys(MUTATIONS);
 
-  it.each(names)(
-    'mutation %s',
-    async (name) => {
-      await refreshRefs();
-      const arbitrary = inputs[name] as fc.Arbitrary<unknown>;
-      await holds(
-        fc.asyncProperty(tokenKind, arbitrary, async (token, raw) => {
-          await check(name, token, { query: MUTATIONS[name] as string, variables: { input: resolve(raw, refs) } });
-        }),
-        settings(names.indexOf(name)),
-      );
-    },
-    180_000,
-  );
+  it.for(names)('mutation %s', { timeout: 180_000 }, async (name, { database, agents, api, refs }) => {
+    await refreshRefs(database, agents, refs);
+    const arbitrary = inputs[name] as fc.Arbitrary<unknown>;
+    await holds(
+      fc.asyncProperty(tokenKind, arbitrary, async (token, raw) => {
+        await check(api, name, token, { query: MUTATIONS[name] as string, variables: { input: resolve(raw, refs) } });
+      }),
+      settings(names.indexOf(name)),
+    );
+  });
 
-  it.each(Object.keys(QUERIES) as Array<keyof typeof QUERIES>)(
+  it.for(Object.keys(QUERIES) as Array<keyof typeof QUERIES>)(
     'query %s',
-    async (name) => {
-      await refreshRefs();
+    { timeout: 180_000 },
+    async (name, { database, agents, api, refs }) => {
+      await refreshRefs(database, agents, refs);
       await holds(
         fc.asyncProperty(
           tokenKind,
@@ -698,19 +726,19 @@ describe('generated input never breaks the server', () => {
             const variables = Object.fromEntries(
               Object.entries(resolve(raw, refs) as object).filter(([, value]) => value !== undefined),
             );
-            await check(name, token, { query: QUERIES[name], variables });
+            await check(api, name, token, { query: QUERIES[name], variables });
           },
         ),
         settings(100 + Object.keys(QUERIES).indexOf(name)),
       );
     },
-    180_000,
   );
 
-  it.each(Object.keys(SUBSCRIPTIONS) as Array<keyof typeof SUBSCRIPTIONS>)(
+  it.for(Object.keys(SUBSCRIPTIONS) as Array<keyof typeof SUBSCRIPTIONS>)(
     'subscription %s (over SSE)',
-    async (name) => {
-      await refreshRefs();
+    { timeout: 180_000 },
+    async (name, { database, agents, api, refs }) => {
+      await refreshRefs(database, agents, refs);
       await holds(
         fc.asyncProperty(
           tokenKind,
@@ -720,7 +748,7 @@ describe('generated input never breaks the server', () => {
               Object.entries(resolve(raw, refs) as object).filter(([, value]) => value !== undefined),
             );
             const request = { query: SUBSCRIPTIONS[name], variables };
-            const outcome = await subscribeOnce(request, tokens[token]);
+            const outcome = await subscribeOnce(api.url, request, api.tokens[token]);
             // Accepted and waiting for events: nothing to judge but the status.
             const problems = outcome.accepted
               ? outcome.status >= 500
@@ -737,10 +765,9 @@ describe('generated input never breaks the server', () => {
         settings(200 + Object.keys(SUBSCRIPTIONS).indexOf(name), Math.max(10, Math.round(RUNS / 2))),
       );
     },
-    180_000,
   );
 
-  it('malformed request bodies and variables', async () => {
+  it('malformed request bodies and variables', async ({ api }) => {
     const documents = [...Object.values(MUTATIONS), ...Object.values(QUERIES)];
     const body = fc.oneof(
       fc.record({
@@ -778,14 +805,14 @@ describe('generated input never breaks the server', () => {
     );
     await holds(
       fc.asyncProperty(tokenKind, body, async (token, request) => {
-        await check('raw request', token, typeof request === 'string' ? request : JSON.stringify(request));
+        await check(api, 'raw request', token, typeof request === 'string' ? request : JSON.stringify(request));
       }),
       settings(200),
     );
   }, 180_000);
 
-  it('random walks through the workflow', async () => {
-    await refreshRefs();
+  it('random walks through the workflow', async ({ database, agents, api, refs }) => {
+    await refreshRefs(database, agents, refs);
     const walkInputs = mutationInputs(30);
     const token = fc.oneof(
       { weight: 12, arbitrary: fc.constant<TokenKind>('agent') },
@@ -834,7 +861,7 @@ describe('generated input never breaks the server', () => {
         ),
         walk,
         async (tripId, steps) => {
-          const started = await must('startSession', { subject: unique('Walk ') });
+          const started = await must(api, 'startSession', { subject: unique('Walk ') });
           const walked = started['session'];
           const context: Refs = {
             ...refs,
@@ -845,7 +872,7 @@ describe('generated input never breaks the server', () => {
             version: [walked.version],
           };
           for (const [index, step] of steps.entries()) {
-            const outcome = await check(`walk step ${index} ${step.op}`, step.token, {
+            const outcome = await check(api, `walk step ${index} ${step.op}`, step.token, {
               query: MUTATIONS[step.op] as string,
               variables: { input: resolve(step.input, context) },
             });
@@ -891,7 +918,7 @@ describe('after the runs', () => {
     expect(({} as Record<string, unknown>)['isAdmin']).toBeUndefined();
   });
 
-  it('the database invariants hold', async () => {
+  it('the database invariants hold', async ({ database }) => {
     const violations: string[] = [];
     for (const [name, sql] of Object.entries(INVARIANTS)) {
       const rows = await database.prisma.$queryRawUnsafe<unknown[]>(sql);

@@ -1,11 +1,11 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
+import { describe, expect } from 'vitest';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, createSessionGraph } from './harness/factories.js';
+import type { TestDatabase } from './harness/database.js';
+import { createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute, expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import type { TestServer } from './harness/server.js';
 
 /** The README's nested session page: it must fit the default limits at every allowed page size. */
 const LimitsSessionPage = graphql(`
@@ -78,27 +78,41 @@ const abusive = {
   }`,
 } as const;
 
-let database: TestDatabase;
-let server: TestServer;
-let agent: Agent;
-let token: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
+const it = base
   // No background event-log polls while statements are being counted.
-  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '3600000' });
-  agent = await createAgent(database.prisma);
-  token = await server.tokenFor(agent.authSubject);
-  for (let index = 0; index < 3; index++) await createSessionGraph(database.prisma, agent);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+  .extend('serverOptions', { scope: 'file' }, { environment: { EVENT_POLL_INTERVAL_MS: '3600000' } })
+  // The agent's three sessions, there before any test: the README page counts them.
+  .extend('agentSessions', { scope: 'file', auto: true }, async ({ database, agent }) => {
+    for (let index = 0; index < 3; index++) await createSessionGraph(database.prisma, agent);
+  })
+  /** Sends an abusive operation and checks it was refused with `code` before anything ran or was written. */
+  .extend(
+    'expectRefusedBeforeExecution',
+    { scope: 'file' },
+    async ({ database, server, agent, token }) =>
+      async (query: string, code: string, variables?: Record<string, unknown>) => {
+        const sessionsBefore = await database.prisma.chatSession.count({ where: { agentId: agent.id } });
+        const { result, statements } = await withStatements(database, () =>
+          execute(server.url, query, variables, token),
+        );
+        const shown = JSON.stringify(result, null, 2);
+        expect(
+          result.errors?.map((error) => error.extensions?.['code']),
+          shown,
+        ).toEqual([code]);
+        expect(result.status, shown).toBe(400);
+        expect(result.data ?? null, shown).toBeNull();
+        expect(statements, shown).toEqual([]);
+        expect(await database.prisma.chatSession.count({ where: { agentId: agent.id } })).toBe(sessionsBefore);
+        return result;
+      },
+  );
 
 /** Runs `work` and returns its result with the SQL it caused, less the viewer's own look-up (every request makes it). */
-async function withStatements<T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+async function withStatements<T>(
+  database: TestDatabase,
+  work: () => Promise<T>,
+): Promise<{ result: T; statements: string[] }> {
   database.statements.length = 0;
   const result = await work();
   return {
@@ -107,43 +121,35 @@ async function withStatements<T>(work: () => Promise<T>): Promise<{ result: T; s
   };
 }
 
-/** Sends an abusive operation and checks it was refused with `code` before anything ran or was written. */
-async function expectRefusedBeforeExecution(query: string, code: string, variables?: Record<string, unknown>) {
-  const sessionsBefore = await database.prisma.chatSession.count({ where: { agentId: agent.id } });
-  const { result, statements } = await withStatements(() => execute(server.url, query, variables, token));
-  const shown = JSON.stringify(result, null, 2);
-  expect(
-    result.errors?.map((error) => error.extensions?.['code']),
-    shown,
-  ).toEqual([code]);
-  expect(result.status, shown).toBe(400);
-  expect(result.data ?? null, shown).toBeNull();
-  expect(statements, shown).toEqual([]);
-  expect(await database.prisma.chatSession.count({ where: { agentId: agent.id } })).toBe(sessionsBefore);
-  return result;
-}
-
 describe('operation limits refuse abusive documents before execution', () => {
-  it('refuses a document nested deeper than MAX_DEPTH with QUERY_TOO_DEEP', async () => {
+  it('refuses a document nested deeper than MAX_DEPTH with QUERY_TOO_DEEP', async ({
+    expectRefusedBeforeExecution,
+  }) => {
     const result = await expectRefusedBeforeExecution(abusive.tooDeep, 'QUERY_TOO_DEEP');
     expect(result.errors?.[0]?.message).toMatch(/at most 12/);
     await expectRefusedBeforeExecution(abusive.tooDeepThroughFragments, 'QUERY_TOO_DEEP');
   });
 
-  it('refuses more than MAX_ALIASES aliases with TOO_MANY_ALIASES', async () => {
+  it('refuses more than MAX_ALIASES aliases with TOO_MANY_ALIASES', async ({ expectRefusedBeforeExecution }) => {
     await expectRefusedBeforeExecution(abusive.tooManyAliases, 'TOO_MANY_ALIASES');
     await expectRefusedBeforeExecution(abusive.tooManyAliasesThroughFragments, 'TOO_MANY_ALIASES');
   });
 
-  it('refuses more than MAX_DIRECTIVES directives with TOO_MANY_DIRECTIVES', async () => {
+  it('refuses more than MAX_DIRECTIVES directives with TOO_MANY_DIRECTIVES', async ({
+    expectRefusedBeforeExecution,
+  }) => {
     await expectRefusedBeforeExecution(abusive.tooManyDirectives, 'TOO_MANY_DIRECTIVES');
   });
 
-  it('refuses a document longer than MAX_TOKENS with TOO_MANY_TOKENS', async () => {
+  it('refuses a document longer than MAX_TOKENS with TOO_MANY_TOKENS', async ({ expectRefusedBeforeExecution }) => {
     await expectRefusedBeforeExecution(abusive.tooManyTokens, 'TOO_MANY_TOKENS');
   });
 
-  it('weights lists by their page size and refuses QUERY_TOO_COSTLY', async () => {
+  it('weights lists by their page size and refuses QUERY_TOO_COSTLY', async ({
+    server,
+    token,
+    expectRefusedBeforeExecution,
+  }) => {
     const result = await expectRefusedBeforeExecution(abusive.tooCostly, 'QUERY_TOO_COSTLY');
     expect(result.errors?.[0]?.extensions).toMatchObject({ maximum: 25_000 });
     expect(result.errors?.[0]?.extensions?.['cost']).toBeGreaterThan(25_000);
@@ -154,8 +160,12 @@ describe('operation limits refuse abusive documents before execution', () => {
     expect(small.errors, JSON.stringify(small)).toBeUndefined();
   });
 
-  it('refuses a page larger than 100 with PAGE_SIZE_EXCEEDED before reading any rows', async () => {
-    const { result, statements } = await withStatements(() =>
+  it('refuses a page larger than 100 with PAGE_SIZE_EXCEEDED before reading any rows', async ({
+    database,
+    server,
+    token,
+  }) => {
+    const { result, statements } = await withStatements(database, () =>
       execute(server.url, LimitsSessionPage, { first: 101 }, token),
     );
     const shown = JSON.stringify(result, null, 2);
@@ -176,7 +186,9 @@ describe('operation limits refuse abusive documents before execution', () => {
     ).toEqual(['PAGE_SIZE_EXCEEDED']);
   });
 
-  it('refuses an oversized page in a mutation payload before the mutation runs, so nothing commits', async () => {
+  it('refuses an oversized page in a mutation payload before the mutation runs, so nothing commits', async ({
+    expectRefusedBeforeExecution,
+  }) => {
     const refused = await expectRefusedBeforeExecution(
       `mutation { ${START} { ... on StartSessionPayload { session { quotes(first: 101) { totalCount } } } } }`,
       'PAGE_SIZE_EXCEEDED',
@@ -184,7 +196,7 @@ describe('operation limits refuse abusive documents before execution', () => {
     expect(refused.errors?.[0]?.extensions).toMatchObject({ argument: 'first', maximum: 100 });
   });
 
-  it('lets the README nested session page through with first: 50 and first: 100', async () => {
+  it('lets the README nested session page through with first: 50 and first: 100', async ({ server, token }) => {
     for (const first of [50, 100]) {
       const data = await expectData(server.url, LimitsSessionPage, { first }, token);
       expect(data.sessions.totalCount).toBe(3);
@@ -194,24 +206,26 @@ describe('operation limits refuse abusive documents before execution', () => {
 });
 
 describe('transport limits', () => {
-  it('refuses a body over MAX_BODY_BYTES with HTTP 413', async () => {
+  it('refuses a body over MAX_BODY_BYTES with HTTP 413', async ({ server, token }) => {
     const padding = 'x'.repeat(1_000_001);
-    expect(await outcomeOf(post(JSON.stringify({ query: '{ viewer { id } }', variables: { padding } })))).toBe(
-      'HTTP 413',
-    );
+    expect(
+      await outcomeOf(post(server, token, JSON.stringify({ query: '{ viewer { id } }', variables: { padding } }))),
+    ).toBe('HTTP 413');
   });
 
-  it('stops reading a streamed body over MAX_BODY_BYTES that declares no length', async () => {
+  it('stops reading a streamed body over MAX_BODY_BYTES that declares no length', async ({ server, token }) => {
     const total = 20_000_000;
-    const { status, written } = await streamChunkedBody(total);
+    const { status, written } = await streamChunkedBody(server, token, total);
     expect(status).toBe(413);
     // The server refused once past the limit; what was written beyond it sat in socket buffers.
     expect(written).toBeLessThan(total);
   });
 
-  it('refuses a batch (a JSON array body) by default', async () => {
+  it('refuses a batch (a JSON array body) by default', async ({ database, server, agent, token }) => {
     const sessionsBefore = await database.prisma.chatSession.count({ where: { agentId: agent.id } });
     const response = await post(
+      server,
+      token,
       JSON.stringify([{ query: `mutation { ${START} { __typename } }` }, { query: '{ viewer { id } }' }]),
     );
     const body = await response.text();
@@ -223,14 +237,18 @@ describe('transport limits', () => {
 });
 
 describe('refusals are cheap', () => {
-  it('answers 200 abusive requests of each kind quickly', async () => {
+  it('answers 200 abusive requests of each kind quickly', async ({ server, token }) => {
     const kinds: Record<string, () => Promise<Response>> = {
       'too many tokens (20,000-token documents)': () =>
-        post(JSON.stringify({ query: `{ ${'viewer { id } '.repeat(5_000)} }` })),
-      'too deep': () => post(JSON.stringify({ query: abusive.tooDeep })),
-      'too costly': () => post(JSON.stringify({ query: abusive.tooCostly })),
+        post(server, token, JSON.stringify({ query: `{ ${'viewer { id } '.repeat(5_000)} }` })),
+      'too deep': () => post(server, token, JSON.stringify({ query: abusive.tooDeep })),
+      'too costly': () => post(server, token, JSON.stringify({ query: abusive.tooCostly })),
       'body over 1 MB': () =>
-        post(JSON.stringify({ query: '{ viewer { id } }', variables: { padding: 'x'.repeat(1_100_000) } })),
+        post(
+          server,
+          token,
+          JSON.stringify({ query: '{ viewer { id } }', variables: { padding: 'x'.repeat(1_100_000) } }),
+        ),
     };
     for (const [kind, send] of Object.entries(kinds)) {
       const started = performance.now();
@@ -261,7 +279,11 @@ describe('refusals are cheap', () => {
  * refuse up front), on a connection of its own, writing only as fast as the server
  * reads. Resolves with the status and how much had been written when the answer came.
  */
-function streamChunkedBody(total: number): Promise<{ status: number | undefined; written: number }> {
+function streamChunkedBody(
+  server: TestServer,
+  token: string,
+  total: number,
+): Promise<{ status: number | undefined; written: number }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(server.url, {
       method: 'POST',
@@ -310,7 +332,7 @@ async function outcomeOf(request: Promise<Response>): Promise<string> {
   }
 }
 
-function post(body: string): Promise<Response> {
+function post(server: TestServer, token: string, body: string): Promise<Response> {
   return fetch(server.url, {
     method: 'POST',
     headers: {

@@ -1,14 +1,14 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../src/app.js';
+import { describe, expect } from 'vitest';
+import { createApp } from '../src/app.js';
 import { signToken } from '../src/auth/tokens.js';
-import { type Config, loadConfig } from '../src/config.js';
-import type { Agent } from '../src/generated/prisma/client.js';
+import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, unique } from './harness/factories.js';
+import { unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
+import type { TestServer } from './harness/server.js';
 import { connectWs } from './harness/subscriptions.js';
 
 const JWT_SECRET = `logging-test-secret-${unique()}-0123456789`;
@@ -32,78 +32,77 @@ const LogFeed = graphql(`subscription LogFeed { activityFeed { id type } }`);
 type LogLine = { level: number; time: number; msg: string } & Record<string, unknown>;
 const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 
-let database: TestDatabase;
-let app: App;
-let config: Config;
-let url: string;
-let agent: Agent;
-let token: string;
-const lines: LogLine[] = [];
-/** Every line exactly as written, before parsing. */
-const written: string[] = [];
+/** The server's log: every line parsed, and exactly as written (before parsing). */
+type Logs = { lines: LogLine[]; written: string[] };
 const testStarted = Date.now();
-/** Every string that must never reach a log line. */
-const secrets: string[] = [JWT_SECRET];
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  // The server's own logger, every level kept (debug included), writing here instead of stdout.
-  const logger = createLogger('debug', {
-    write(line: string) {
-      written.push(line);
-      lines.push(JSON.parse(line) as LogLine);
-    },
-  });
-  config = loadConfig({
-    NODE_ENV: 'test',
-    JWT_SECRET,
-    RATE_LIMIT_PER_MINUTE: '0',
-    SERVICE_RATE_LIMIT_PER_MINUTE: '0',
-    SHUTDOWN_TIMEOUT_MS: '2000',
-  });
-  app = await createApp({ config, database, logger });
-  url = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
-  agent = await createAgent(database.prisma);
-  token = await signToken(config.auth, { subject: agent.authSubject });
-  secrets.push(token);
-});
+const it = base
+  .extend('logs', { scope: 'file' }, { lines: [], written: [] } as Logs)
+  // The file's server with the server's own logger, every level kept (debug included), writing to
+  // `logs` instead of stdout; a TestServer, so the shared agent and token fixtures work on it.
+  .extend('server', { scope: 'file' }, async ({ database, logs }, { onCleanup }): Promise<TestServer> => {
+    const logger = createLogger('debug', {
+      write(line: string) {
+        logs.written.push(line);
+        logs.lines.push(JSON.parse(line) as LogLine);
+      },
+    });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      JWT_SECRET,
+      RATE_LIMIT_PER_MINUTE: '0',
+      SERVICE_RATE_LIMIT_PER_MINUTE: '0',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    const app = await createApp({ config, database, logger });
+    onCleanup(() => app.stop());
+    const url = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
+    return {
+      app,
+      config,
+      url,
+      origin: new URL(url).origin,
+      tokenFor: (subject, options) => signToken(config.auth, { subject, ...options }),
+      serviceToken: () => signToken(config.auth, { subject: 'service:test', service: true }),
+      stop: () => app.stop(),
+    };
+  })
+  /** POSTs an operation (as the agent unless given another bearer) and returns the response's request id with the result. */
+  .extend(
+    'send',
+    { scope: 'file' },
+    async ({ server, token }) =>
+      async <TData, TVariables>(
+        document: TypedDocumentNode<TData, TVariables> | string,
+        variables: TVariables | undefined,
+        bearer = token,
+      ) => {
+        const response = await fetch(server.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/graphql-response+json',
+            authorization: `Bearer ${bearer}`,
+          },
+          body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
+        });
+        const body = (await response.json()) as { data?: TData; errors?: unknown[] };
+        return { requestId: response.headers.get('x-request-id') as string, body };
+      },
+  );
 
-afterAll(async () => {
-  await app?.stop();
-  await database?.drop();
-});
-
-/** POSTs an operation and returns the response's request id with the result. */
-async function send<TData, TVariables>(
-  document: TypedDocumentNode<TData, TVariables> | string,
-  variables: TVariables | undefined,
-  bearer = token,
-) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-      authorization: `Bearer ${bearer}`,
-    },
-    body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
-  });
-  const body = (await response.json()) as { data?: TData; errors?: unknown[] };
-  return { requestId: response.headers.get('x-request-id') as string, body };
-}
-
-const operationLines = (requestId: string) =>
-  lines.filter((line) => line.msg === 'operation' && line['requestId'] === requestId);
+const operationLines = (logs: Logs, requestId: string) =>
+  logs.lines.filter((line) => line.msg === 'operation' && line['requestId'] === requestId);
 
 describe('the shape of a line', () => {
-  it("is pino's: numeric level, time in epoch milliseconds, msg, then the fields", async () => {
+  it("is pino's: numeric level, time in epoch milliseconds, msg, then the fields", async ({ send, logs }) => {
     const { requestId } = await send(LogViewer, undefined);
-    const [line] = operationLines(requestId);
+    const [line] = operationLines(logs, requestId);
     expect(line).toMatchObject({ level: LEVEL.info, msg: 'operation', pid: process.pid });
     expect(line?.time).toBeGreaterThanOrEqual(testStarted);
     expect(line?.time).toBeLessThanOrEqual(Date.now());
     // One JSON object per line, newline-terminated, as log shippers read them.
-    for (const text of written) expect(text).toMatch(/^\{.*\}\n$/);
+    for (const text of logs.written) expect(text).toMatch(/^\{.*\}\n$/);
   });
 
   it('honours the level: lines below it are not written', () => {
@@ -120,7 +119,7 @@ describe('the shape of a line', () => {
     expect(JSON.parse(kept[1] as string).error).toMatchObject({ name: 'Error', message: 'boom' });
   });
 
-  it('redacts secrets: credential fields, and connection strings or tokens inside messages', () => {
+  it('redacts secrets: credential fields, and connection strings or tokens inside messages', ({ token }) => {
     const kept: string[] = [];
     const logger = createLogger('info', { write: (text: string) => kept.push(text) });
     const password = unique('pw-');
@@ -155,18 +154,18 @@ describe('the shape of a line', () => {
 });
 
 describe('one log line per operation', () => {
-  it('logs request id, operation name, viewer, duration and outcome', async () => {
+  it('logs request id, operation name, viewer, duration and outcome', async ({ server, agent, send, logs }) => {
     // The body names no operationName (GraphQL over HTTP makes it optional): the document does.
     const ok = await send(LogViewer, undefined);
-    const [okLine, ...extra] = operationLines(ok.requestId);
-    expect(extra, JSON.stringify(lines, null, 2)).toEqual([]);
+    const [okLine, ...extra] = operationLines(logs, ok.requestId);
+    expect(extra, JSON.stringify(logs.lines, null, 2)).toEqual([]);
     expect(okLine).toMatchObject({ level: LEVEL.info, operationName: 'LogViewer', viewer: agent.id, outcome: 'ok' });
     expect(okLine?.['durationMs']).toEqual(expect.any(Number));
     expect(okLine?.['durationMs']).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(JSON.stringify(okLine))).toEqual(okLine);
 
     const refused = await send(LogSessions, { first: 101 });
-    expect(operationLines(refused.requestId)).toEqual([
+    expect(operationLines(logs, refused.requestId)).toEqual([
       expect.objectContaining({
         operationName: 'LogSessions',
         viewer: agent.id,
@@ -179,18 +178,18 @@ describe('one log line per operation', () => {
     const asService = await send(
       LogViewer,
       undefined,
-      await signToken(config.auth, { subject: integration, service: true }),
+      await signToken(server.config.auth, { subject: integration, service: true }),
     );
-    expect(operationLines(asService.requestId)).toEqual([
+    expect(operationLines(logs, asService.requestId)).toEqual([
       expect.objectContaining({ viewer: `service:${integration}`, outcome: 'ok' }),
     ]);
   });
 
-  it('logs an operation refused before execution too', async () => {
+  it('logs an operation refused before execution too', async ({ send, logs }) => {
     const tooDeep = `query LogTooDeep { sessions { edges { node { request { quotes { edges { node { request { quotes { edges { node { request { id } } } } } } } } } } } } }`;
     const refused = await send(tooDeep, undefined);
     expect(refused.body.errors).toBeDefined();
-    expect(operationLines(refused.requestId), 'no line for a refused operation').toEqual([
+    expect(operationLines(logs, refused.requestId), 'no line for a refused operation').toEqual([
       // Refused before the viewer is resolved, so the line names the refusal rather than the viewer.
       expect.objectContaining({ operationName: 'LogTooDeep', outcome: 'refused', errorCodes: ['QUERY_TOO_DEEP'] }),
     ]);
@@ -198,18 +197,24 @@ describe('one log line per operation', () => {
 });
 
 /** Waits for the first line that matches, printing every line when none comes. */
-async function lineMatching(matches: (line: LogLine) => boolean): Promise<LogLine> {
+async function lineMatching(logs: Logs, matches: (line: LogLine) => boolean): Promise<LogLine> {
   for (let waited = 0; waited < 10_000; waited += 20) {
-    const found = lines.find(matches);
+    const found = logs.lines.find(matches);
     if (found) return found;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`No matching log line in:\n${JSON.stringify(lines, null, 2)}`);
+  throw new Error(`No matching log line in:\n${JSON.stringify(logs.lines, null, 2)}`);
 }
 
 describe('subscriptions', () => {
-  it('logs a WebSocket subscription when it starts and when it ends, and operations refused on the socket', async () => {
-    const { client } = connectWs(url, token);
+  it('logs a WebSocket subscription when it starts and when it ends, and operations refused on the socket', async ({
+    server,
+    agent,
+    token,
+    send,
+    logs,
+  }) => {
+    const { client } = connectWs(server.url, token);
     try {
       let received = 0;
       const stop = client.subscribe(
@@ -217,6 +222,7 @@ describe('subscriptions', () => {
         { next: () => received++, error: () => {}, complete: () => {} },
       );
       const started = await lineMatching(
+        logs,
         (line) => line.msg === 'subscription started' && line['operationName'] === 'LogFeed',
       );
       expect(started).toMatchObject({
@@ -232,6 +238,7 @@ describe('subscriptions', () => {
       }
       stop();
       const ended = await lineMatching(
+        logs,
         (line) => line.msg === 'operation' && line['requestId'] === started['requestId'],
       );
       expect(ended).toMatchObject({
@@ -254,7 +261,7 @@ describe('subscriptions', () => {
       await refusal(
         'query LogTooDeepOnSocket { sessions { edges { node { request { quotes { edges { node { request { quotes { edges { node { request { id } } } } } } } } } } } } }',
       );
-      const refusedLines = lines.filter(
+      const refusedLines = logs.lines.filter(
         (line) =>
           line.msg === 'operation' && ['LogBroken', 'LogTooDeepOnSocket'].includes(line['operationName'] as string),
       );
@@ -280,9 +287,9 @@ describe('subscriptions', () => {
     }
   });
 
-  it('logs an SSE subscription when it starts and when it ends', async () => {
+  it('logs an SSE subscription when it starts and when it ends', async ({ server, agent, token, logs }) => {
     const abort = new AbortController();
-    const response = await fetch(url, {
+    const response = await fetch(server.url, {
       method: 'POST',
       signal: abort.signal,
       headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -290,19 +297,27 @@ describe('subscriptions', () => {
     });
     const requestId = response.headers.get('x-request-id');
     const started = await lineMatching(
+      logs,
       (line) => line.msg === 'subscription started' && line['requestId'] === requestId,
     );
     expect(started).toMatchObject({ operationName: 'LogFeed', viewer: agent.id, transport: 'http' });
     abort.abort();
     await response.body?.cancel().catch(() => {});
-    const ended = await lineMatching((line) => line.msg === 'operation' && line['requestId'] === requestId);
+    const ended = await lineMatching(logs, (line) => line.msg === 'operation' && line['requestId'] === requestId);
     expect(ended).toMatchObject({ operationName: 'LogFeed', viewer: agent.id, transport: 'http', outcome: 'ok' });
-    expect(lines.filter((line) => line['requestId'] === requestId)).toHaveLength(2);
+    expect(logs.lines.filter((line) => line['requestId'] === requestId)).toHaveLength(2);
   });
 });
 
 describe('what never reaches the logs', () => {
-  it('keeps out tokens, the signing key and message contents, even when recording fails', async () => {
+  it('keeps out tokens, the signing key and message contents, even when recording fails', async ({
+    database,
+    token,
+    send,
+    logs,
+  }) => {
+    /** Every string that must never reach a log line. */
+    const secrets: string[] = [JWT_SECRET, token];
     const started = await send(LogStartSession, { input: { subject: 'Logging trip' } });
     const payload = started.body.data?.startSession;
     if (payload?.__typename !== 'StartSessionPayload') throw new Error(JSON.stringify(started.body));
@@ -321,16 +336,16 @@ describe('what never reaches the logs', () => {
     secrets.push(poison);
     const failed = await send(LogRecordMessage, { input: { sessionId, senderType: 'AGENT', content: poison } });
     expect(JSON.stringify(failed.body)).not.toContain(poison);
-    expect(lines.filter((line) => line['requestId'] === failed.requestId && line.level === LEVEL.error)).toHaveLength(
-      1,
-    );
+    expect(
+      logs.lines.filter((line) => line['requestId'] === failed.requestId && line.level === LEVEL.error),
+    ).toHaveLength(1);
 
     // A forged token is refused; it must not be logged either.
     const forged = `${token.slice(0, -4)}AAAA`;
     secrets.push(forged);
     await send(LogViewer, undefined, forged);
 
-    const leaks = written.flatMap((text) =>
+    const leaks = logs.written.flatMap((text) =>
       secrets
         .filter((secret) => text.includes(secret))
         .map((secret) => `${secret.slice(0, 16)}… in ${text.slice(0, 400)}`),

@@ -1,15 +1,14 @@
 import { print } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { type App, createApp } from '../src/app.js';
 import { signToken } from '../src/auth/tokens.js';
 import { type Config, ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config.js';
-import type { Agent } from '../src/generated/prisma/client.js';
 import type { Logger } from '../src/logger.js';
 import { graphql } from './generated/index.js';
 import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
+import { it as base, serverWith } from './harness/fixtures.js';
 import { execute, expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 
 const JWT_SECRET = 'production-test-secret-0123456789abcdef';
 const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET } as const;
@@ -43,25 +42,35 @@ async function startLoggedServer(database: TestDatabase, environment: Record<str
   return { app, url, lines, tokenFor: (subject: string) => signToken(config.auth, { subject }) };
 }
 
-let database: TestDatabase;
-let production: Awaited<ReturnType<typeof startLoggedServer>>;
-let development: TestServer;
-let agent: Agent;
-let token: string;
+type LoggedServer = Awaited<ReturnType<typeof startLoggedServer>>;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  production = await startLoggedServer(database, PRODUCTION);
-  development = await startTestServer(database);
-  agent = await createAgent(database.prisma);
-  token = await production.tokenFor(agent.authSubject);
-});
-
-afterAll(async () => {
-  await production?.app.stop();
-  await development?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('production', { scope: 'file' }, async ({ database }, { onCleanup }): Promise<LoggedServer> => {
+    const production = await startLoggedServer(database, PRODUCTION);
+    onCleanup(() => production.app.stop());
+    return production;
+  })
+  // The test defaults, to compare with: development mode.
+  .extend('development', { scope: 'file' }, serverWith({}))
+  // The agent's token is for the production server, which most tests talk to.
+  .extend('token', { scope: 'file' }, async ({ production, agent }) => production.tokenFor(agent.authSubject))
+  // Breaking the schema needs a database of its own (made as the file's is), with a production
+  // server that has answered once before the break.
+  .extend('brokenDatabase', { scope: 'file' }, async ({ databaseOptions }, { onCleanup }) => {
+    const broken = await createTestDatabase(databaseOptions);
+    onCleanup(() => broken.drop());
+    return broken;
+  })
+  .extend('broken', { scope: 'file' }, async ({ brokenDatabase }, { onCleanup }) => {
+    const server = await startLoggedServer(brokenDatabase, PRODUCTION);
+    onCleanup(() => server.app.stop());
+    const owner = await createAgent(brokenDatabase.prisma);
+    await createSessionGraph(brokenDatabase.prisma, owner);
+    const token = await server.tokenFor(owner.authSubject);
+    await expectData(server.url, ProdProposals, undefined, token);
+    await brokenDatabase.prisma.$executeRawUnsafe('ALTER TABLE proposals DROP COLUMN number');
+    return { server, token };
+  });
 
 describe('production configuration', () => {
   it('refuses to load without a signing key or with a weak one', () => {
@@ -85,32 +94,35 @@ describe('errors do not describe the schema', () => {
     '{ sessions { edges { node { ... on ChatSesion { id } } } } }',
   ];
 
-  it('suggests names in development (the check below can see a leak)', async () => {
+  it('suggests names in development (the check below can see a leak)', async ({ development, agent }) => {
     const devToken = await development.tokenFor(agent.authSubject);
     const result = await execute(development.url, misspelled[0] as string, undefined, devToken);
     expect(JSON.stringify(result.errors)).toContain('Did you mean');
   });
 
-  it.each(misspelled)('gives no "Did you mean" in production for %s', async (query) => {
+  it.for(misspelled)('gives no "Did you mean" in production for %s', async (query, { production, token }) => {
     const result = await execute(production.url, query, undefined, token);
     expect(result.errors?.length, JSON.stringify(result)).toBeGreaterThan(0);
     expect(result.status).toBe(400);
     expect(JSON.stringify(result)).not.toMatch(/Did you mean/i);
   });
 
-  it.each([
+  it.for([
     ['an unknown input field', { stauts: ['ACTIVE'] }],
     ['a misspelled enum value', { status: ['ACTIV'] }],
-  ])('gives no "Did you mean" in production for %s in variables', async (_case, filter) => {
-    // Sent as text: the typed document would not let the test misspell its variables.
-    const result = await execute(production.url, print(ProdSessionsByFilter), { filter }, token);
-    expect(result.errors?.length, JSON.stringify(result)).toBeGreaterThan(0);
-    expect(JSON.stringify(result)).not.toMatch(/Did you mean/i);
-  });
+  ] as const)(
+    'gives no "Did you mean" in production for %s in variables',
+    async ([, filter], { production, token }) => {
+      // Sent as text: the typed document would not let the test misspell its variables.
+      const result = await execute(production.url, print(ProdSessionsByFilter), { filter }, token);
+      expect(result.errors?.length, JSON.stringify(result)).toBeGreaterThan(0);
+      expect(JSON.stringify(result)).not.toMatch(/Did you mean/i);
+    },
+  );
 });
 
 describe('development tools are off in production', () => {
-  it('refuses introspection', async () => {
+  it('refuses introspection', async ({ production, token }) => {
     for (const query of ['{ __schema { types { name } } }', '{ __type(name: "ChatSession") { fields { name } } }']) {
       const result = await execute(production.url, query, undefined, token);
       expect(result.data ?? null, JSON.stringify(result)).toBeNull();
@@ -122,7 +134,7 @@ describe('development tools are off in production', () => {
     expect(typename.data).toEqual({ __typename: 'Query' });
   });
 
-  it('allows introspection when INTROSPECTION=on', async () => {
+  it('allows introspection when INTROSPECTION=on', async ({ database, agent }) => {
     const server = await startLoggedServer(database, { ...PRODUCTION, INTROSPECTION: 'on' });
     try {
       const result = await execute(
@@ -138,7 +150,7 @@ describe('development tools are off in production', () => {
     }
   });
 
-  it('does not serve GraphiQL', async () => {
+  it('does not serve GraphiQL', async ({ development, production }) => {
     const page = (url: string) => fetch(url, { headers: { accept: 'text/html', 'x-graphql-csrf': '1' } });
     const inDevelopment = await page(development.url);
     expect(inDevelopment.headers.get('content-type')).toContain('text/html');
@@ -152,28 +164,36 @@ describe('development tools are off in production', () => {
 });
 
 describe('CSRF prevention', () => {
-  const get = (query: string, headers: Record<string, string> = {}) =>
+  const get = (production: LoggedServer, token: string, query: string, headers: Record<string, string> = {}) =>
     fetch(`${production.url}?query=${encodeURIComponent(query)}`, {
       headers: { accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, ...headers },
     });
 
-  it('refuses a GET query without the x-graphql-csrf header and runs it with the header', async () => {
-    const refused = await get(print(ProdViewer));
+  it('refuses a GET query without the x-graphql-csrf header and runs it with the header', async ({
+    production,
+    token,
+  }) => {
+    const refused = await get(production, token, print(ProdViewer));
     const refusedBody = await refused.text();
     expect(refused.status, refusedBody).toBe(403);
     expect(refusedBody).not.toContain('"viewer"');
 
-    const allowed = await get(print(ProdViewer), { 'x-graphql-csrf': '1' });
+    const allowed = await get(production, token, print(ProdViewer), { 'x-graphql-csrf': '1' });
     const body = (await allowed.json()) as { data?: { viewer: { id: string } } };
     expect(allowed.status, JSON.stringify(body)).toBe(200);
     expect(body.data?.viewer.id).toBeTruthy();
   });
 
-  it('refuses a mutation over GET and a form-like POST, writing nothing', async () => {
+  it('refuses a mutation over GET and a form-like POST, writing nothing', async ({
+    database,
+    production,
+    agent,
+    token,
+  }) => {
     const before = await database.prisma.chatSession.count({ where: { agentId: agent.id } });
     const mutation = 'mutation { startSession(input: { subject: "csrf" }) { __typename } }';
 
-    const overGet = await get(mutation, { 'x-graphql-csrf': '1' });
+    const overGet = await get(production, token, mutation, { 'x-graphql-csrf': '1' });
     expect(overGet.status, await overGet.text()).toBe(405);
 
     // A browser form or no-cors fetch can POST text/plain without a preflight.
@@ -189,27 +209,8 @@ describe('CSRF prevention', () => {
 });
 
 describe('an unexpected error', () => {
-  // Breaking the schema needs a database of its own.
-  let broken: TestDatabase;
-  let server: Awaited<ReturnType<typeof startLoggedServer>>;
-  let brokenToken: string;
-
-  beforeAll(async () => {
-    broken = await createTestDatabase();
-    server = await startLoggedServer(broken, PRODUCTION);
-    const owner = await createAgent(broken.prisma);
-    await createSessionGraph(broken.prisma, owner);
-    brokenToken = await server.tokenFor(owner.authSubject);
-    await expectData(server.url, ProdProposals, undefined, brokenToken);
-    await broken.prisma.$executeRawUnsafe('ALTER TABLE proposals DROP COLUMN number');
-  });
-
-  afterAll(async () => {
-    await server?.app.stop();
-    await broken?.drop();
-  });
-
-  it('is masked, and its request id leads from the response to the log line', async () => {
+  it('is masked, and its request id leads from the response to the log line', async ({ broken }) => {
+    const { server, token: brokenToken } = broken;
     for (const sentId of [undefined, 'trace-1234.abc']) {
       server.lines.length = 0;
       const response = await fetch(server.url, {
