@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, unique } from './harness/factories.js';
+import { unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 import { as, LinkAvinodeTrip, quoteInput, sessionAt } from './harness/workflow.js';
 
 /**
@@ -24,47 +23,40 @@ const ReceiveQuoteOutcome = graphql(`
 const BUDGET = 6;
 const STREAM_TAIL = /FROM "public"\."session_events" AS "t0" WHERE "t0"\."id" > \$1/;
 
-let database: TestDatabase;
-let server: TestServer;
-let token: string;
-let integrationToken: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
+const it = base
   // No poll during a measurement: only the delivery's own statements are recorded.
-  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '600000' });
-  token = await server.tokenFor((await createAgent(database.prisma)).authSubject);
-  integrationToken = await server.serviceToken();
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
-
-async function statementsOf(input: Parameters<typeof quoteInput>[0], avinodeQuoteId: string) {
-  // Let the stream's catch-up from earlier mutations finish before counting.
-  await server.app.events.catchUp();
-  database.statements.length = 0;
-  const data = await expectData(
-    server.url,
-    ReceiveQuoteOutcome,
-    { input: quoteInput(input, { avinodeQuoteId, totalPrice: '51000.00' }) },
-    integrationToken,
+  .extend('serverOptions', { scope: 'file' }, { environment: { EVENT_POLL_INTERVAL_MS: '600000' } })
+  /** Delivers a quote as the integration and answers its outcome with the statements it took. */
+  .extend(
+    'statementsOf',
+    { scope: 'file' },
+    async ({ server, database, integration }) =>
+      async (input: Parameters<typeof quoteInput>[0], avinodeQuoteId: string) => {
+        // Let the stream's catch-up from earlier mutations finish before counting.
+        await server.app.events.catchUp();
+        database.statements.length = 0;
+        const data = await integration(ReceiveQuoteOutcome, {
+          input: quoteInput(input, { avinodeQuoteId, totalPrice: '51000.00' }),
+        });
+        const statements = database.statements.filter((sql) => !STREAM_TAIL.test(sql));
+        return { outcome: as(data.receiveQuote, 'ReceiveQuotePayload').outcome, statements };
+      },
   );
-  const statements = database.statements.filter((sql) => !STREAM_TAIL.test(sql));
-  return { outcome: as(data.receiveQuote, 'ReceiveQuotePayload').outcome, statements };
-}
 
 describe('receiveQuote statements per delivery', () => {
-  it(`a new quote addressed by session id takes at most ${BUDGET}`, async () => {
+  it(`a new quote addressed by session id takes at most ${BUDGET}`, async ({ server, token, statementsOf }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const { outcome, statements } = await statementsOf({ sessionId: session.id }, unique('aquote-'));
     expect(outcome).toBe('CREATED');
     expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(BUDGET);
   });
 
-  it(`a new quote by trip id, reaching two open sessions, takes at most ${BUDGET}`, async () => {
+  it(`a new quote by trip id, reaching two open sessions, takes at most ${BUDGET}`, async ({
+    server,
+    database,
+    token,
+    statementsOf,
+  }) => {
     const first = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const second = await sessionAt(server, token, 'SEARCHING_AIRCRAFT');
     const link = { sessionId: second.id, avinodeTripId: first.tripId };
@@ -86,16 +78,18 @@ describe('receiveQuote statements per delivery', () => {
     ]);
   });
 
-  it(`a changed price on a known quote takes at most ${BUDGET}, a re-delivery fewer`, async () => {
+  it(`a changed price on a known quote takes at most ${BUDGET}, a re-delivery fewer`, async ({
+    server,
+    token,
+    integration,
+    statementsOf,
+  }) => {
     const session = await sessionAt(server, token, 'REQUESTING_QUOTES');
     const quoteId = unique('aquote-');
     await statementsOf({ sessionId: session.id }, quoteId);
-    const changed = await expectData(
-      server.url,
-      ReceiveQuoteOutcome,
-      { input: quoteInput({ sessionId: session.id }, { avinodeQuoteId: quoteId, totalPrice: '52000.00' }) },
-      integrationToken,
-    );
+    const changed = await integration(ReceiveQuoteOutcome, {
+      input: quoteInput({ sessionId: session.id }, { avinodeQuoteId: quoteId, totalPrice: '52000.00' }),
+    });
     expect(as(changed.receiveQuote, 'ReceiveQuotePayload').outcome).toBe('UPDATED');
 
     const again = await statementsOf({ sessionId: session.id }, quoteId);

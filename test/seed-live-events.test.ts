@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { seedDemoData } from '../prisma/seed.js';
-import type { ChatSession, SessionEvent } from '../src/generated/prisma/client.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import type { ChatSession, PrismaClient, SessionEvent } from '../src/generated/prisma/client.js';
+import { it as base } from './harness/fixtures.js';
 import { expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import type { TestServer } from './harness/server.js';
 
 /*
  * Demo events are live events: the demo data is seeded, then a short story that does everything
@@ -13,30 +13,25 @@ import { startTestServer, type TestServer } from './harness/server.js';
  * version just after its own transaction (the stamps activity filters and resumes read), never the
  * state the session ended in.
  */
-let database: TestDatabase;
-let server: TestServer;
-let seeded: SessionEvent[];
-let seededSessions: ChatSession[];
-let live: SessionEvent[];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemoData(database.prisma);
-  seeded = await database.prisma.sessionEvent.findMany({ orderBy: { id: 'asc' } });
-  seededSessions = await database.prisma.chatSession.findMany();
-  server = await startTestServer(database);
-  live = await tellLiveStory();
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  /** The demo data, seeded before the server starts: its events and sessions as the seed left them. */
+  .extend('seeded', { scope: 'file' }, async ({ database }) => {
+    await seedDemoData(database.prisma);
+    return {
+      events: await database.prisma.sessionEvent.findMany({ orderBy: { id: 'asc' } }),
+      sessions: await database.prisma.chatSession.findMany(),
+    };
+  })
+  /** The live story's events. It acts on the demo's agents and records, so it waits for the seed. */
+  .extend('live', { scope: 'file' }, async ({ seeded: _seeded, server, database }) =>
+    tellLiveStory(server, database.prisma),
+  );
 
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
 /** One mutation through the API; a typed error in its payload fails the test with the message. */
 async function mutate(
+  server: TestServer,
   field: string,
   inputType: string,
   input: Record<string, unknown>,
@@ -58,8 +53,7 @@ async function mutate(
 }
 
 /** Every action the demo story takes, once, live: as the broker, the integrations and the admin. */
-async function tellLiveStory(): Promise<SessionEvent[]> {
-  const { prisma } = database;
+async function tellLiveStory(server: TestServer, prisma: PrismaClient): Promise<SessionEvent[]> {
   const agent = await server.tokenFor('demo|agent1@example.com');
   const admin = await server.tokenFor('demo|admin@example.com');
   const service = await server.serviceToken();
@@ -67,6 +61,7 @@ async function tellLiveStory(): Promise<SessionEvent[]> {
   const operator = await prisma.operator.findFirstOrThrow({ orderBy: { avinodeCompanyId: 'asc' } });
 
   const started = (await mutate(
+    server,
     'startSession',
     'StartSessionInput',
     { subject: 'Live: Teterboro → Le Bourget', metadata: { source: 'live', channel: 'web-chat' } },
@@ -76,6 +71,7 @@ async function tellLiveStory(): Promise<SessionEvent[]> {
   const sessionId = started.session.id;
   const say = (senderType: string, token: string, extra: Record<string, unknown> = {}) =>
     mutate(
+      server,
       'recordMessage',
       'RecordMessageInput',
       { sessionId, senderType, content: `${senderType} says`, ...extra },
@@ -85,6 +81,7 @@ async function tellLiveStory(): Promise<SessionEvent[]> {
   await say('AGENT', agent, { senderName: 'Alex Morgan' });
   await say('ASSISTANT', service, { senderName: 'Charter Assistant' });
   await mutate(
+    server,
     'captureTripRequest',
     'CaptureTripRequestInput',
     {
@@ -103,12 +100,14 @@ async function tellLiveStory(): Promise<SessionEvent[]> {
     service,
   );
   await mutate(
+    server,
     'linkAvinodeTrip',
     'LinkAvinodeTripInput',
     { sessionId, avinodeTripId: 'atrip-99000001', avinodeRfpId: 'arfp-99000001', avinodeRfqId: 'arfq-999000001' },
     service,
   );
   await mutate(
+    server,
     'recordRfqsSent',
     'RecordRfqsSentInput',
     { sessionId, operatorsContacted: 4, quotesExpected: 3 },
@@ -116,6 +115,7 @@ async function tellLiveStory(): Promise<SessionEvent[]> {
   );
   await say('SYSTEM', service, { senderName: 'Avinode' });
   const quote = (await mutate(
+    server,
     'receiveQuote',
     'ReceiveQuoteInput',
     {
@@ -132,6 +132,7 @@ async function tellLiveStory(): Promise<SessionEvent[]> {
     '... on ReceiveQuotePayload { quote { id } }',
   )) as { quote: { id: string } };
   await mutate(
+    server,
     'receiveQuote',
     'ReceiveQuoteInput',
     {
@@ -149,21 +150,23 @@ async function tellLiveStory(): Promise<SessionEvent[]> {
     service,
   );
   await say('OPERATOR', service, { senderName: operator.name, externalId: 'amsg-99000001' });
-  await mutate('pauseSession', 'SessionChangeInput', { sessionId, reason: 'agent away' }, agent);
+  await mutate(server, 'pauseSession', 'SessionChangeInput', { sessionId, reason: 'agent away' }, agent);
   await say('AGENT', agent, { senderName: 'Alex Morgan' }); // resumes the paused session
-  await mutate('selectPrimaryQuote', 'SelectPrimaryQuoteInput', { sessionId, quoteId: quote.quote.id }, agent);
+  await mutate(server, 'selectPrimaryQuote', 'SelectPrimaryQuoteInput', { sessionId, quoteId: quote.quote.id }, agent);
   await mutate(
+    server,
     'generateProposal',
     'GenerateProposalInput',
     { sessionId, marginPercent: '8.50', title: 'Falcon 7X: New York → Paris, Mar 10' },
     agent,
   );
-  await mutate('sendProposal', 'SendProposalInput', { sessionId }, agent);
-  await mutate('completeSession', 'SessionChangeInput', { sessionId }, agent);
-  await mutate('archiveSession', 'SessionChangeInput', { sessionId }, agent);
+  await mutate(server, 'sendProposal', 'SendProposalInput', { sessionId }, agent);
+  await mutate(server, 'completeSession', 'SessionChangeInput', { sessionId }, agent);
+  await mutate(server, 'archiveSession', 'SessionChangeInput', { sessionId }, agent);
 
   // The client returns; that session goes quiet and the admin's housekeeping archives it.
   const followUp = (await mutate(
+    server,
     'startSession',
     'StartSessionInput',
     { conversationId: started.session.conversation.id },
@@ -175,7 +178,7 @@ async function tellLiveStory(): Promise<SessionEvent[]> {
     where: { id: followUpId },
     data: { lastActivityAt: new Date(Date.now() - 100 * 86_400_000) },
   });
-  await mutate('archiveStaleSessions', 'ArchiveStaleSessionsInput', { olderThanDays: 90 }, admin);
+  await mutate(server, 'archiveStaleSessions', 'ArchiveStaleSessionsInput', { olderThanDays: 90 }, admin);
 
   const ids = [Buffer.from(sessionId, 'base64').toString().split(':')[1] as string, followUpId];
   return prisma.sessionEvent.findMany({ where: { sessionId: { in: ids } }, orderBy: { id: 'asc' } });
@@ -266,36 +269,39 @@ function bySession(events: SessionEvent[]): Map<string, SessionEvent[]> {
 }
 
 describe('seeded events', () => {
-  it('carry, per event type, the payload keys and the actor live events carry', () => {
-    expect(typeShapes(seeded)).toEqual(typeShapes(live));
+  it('carry, per event type, the payload keys and the actor live events carry', ({ seeded, live }) => {
+    expect(typeShapes(seeded.events)).toEqual(typeShapes(live));
   });
 
-  it('come in the same transactions, in the same order, as live ones', () => {
-    expect(transactionKinds(seeded)).toEqual(transactionKinds(live));
+  it('come in the same transactions, in the same order, as live ones', ({ seeded, live }) => {
+    expect(transactionKinds(seeded.events)).toEqual(transactionKinds(live));
   });
 
-  it("carry the session's status, step and version just after their own transaction, as live ones do", () => {
+  it("carry the session's status, step and version just after their own transaction, as live ones do", ({
+    seeded,
+    live,
+  }) => {
     const problems: string[] = [];
     for (const events of bySession(live).values()) replayStamps(events, problems);
     expect(problems).toEqual([]);
 
-    const rows = new Map(seededSessions.map((session) => [session.id, session]));
-    for (const [sessionId, events] of bySession(seeded)) {
+    const rows = new Map(seeded.sessions.map((session) => [session.id, session]));
+    for (const [sessionId, events] of bySession(seeded.events)) {
       const end = replayStamps(events, problems);
       const row = rows.get(sessionId) as ChatSession;
       expect(end, sessionId).toEqual({ status: row.status, step: row.currentStep, version: row.version });
     }
     expect(problems).toEqual([]);
     // Stamped with history, not with the end: most events were written before their session's last state.
-    const final = seeded.filter((event) => {
+    const final = seeded.events.filter((event) => {
       const row = rows.get(event.sessionId) as ChatSession;
       return event.sessionVersion === row.version;
     });
-    expect(final.length).toBeLessThan(seeded.length / 4);
+    expect(final.length).toBeLessThan(seeded.events.length / 4);
   });
 
-  it('follow the stream cursor in time, as live ones do', () => {
-    for (const [i, event] of seeded.entries())
-      if (i > 0) expect(event.createdAt >= (seeded[i - 1] as SessionEvent).createdAt).toBe(true);
+  it('follow the stream cursor in time, as live ones do', ({ seeded }) => {
+    for (const [i, event] of seeded.events.entries())
+      if (i > 0) expect(event.createdAt >= (seeded.events[i - 1] as SessionEvent).createdAt).toBe(true);
   });
 });

@@ -1,12 +1,10 @@
 import { print } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../src/generated/prisma/client.js';
+import { describe, expect } from 'vitest';
 import { COMPILED_READ_MARKER } from '../src/graphql/compiled-read/compile.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute, expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 
 const SessionPage = graphql(`
   query SessionPage($first: Int, $after: String, $filter: SessionFilter) {
@@ -47,34 +45,94 @@ const SessionById = graphql(`
 /** The authentication look-up: the agent whose `auth_subject` is the token's `sub`. */
 const VIEWER_LOOKUP = /FROM "public"\."iso_agents" AS "\w+" WHERE \(?"\w+"\."auth_subject" = \$\d+/;
 
-let database: TestDatabase;
-let server: TestServer;
-let owner: Agent;
-let other: Agent;
-let admin: Agent;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  // No background event-log polls while statements are being counted.
-  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '3600000' });
-  owner = await createAgent(database.prisma);
-  other = await createAgent(database.prisma);
-  admin = await createAgent(database.prisma, 'ADMIN');
-  for (let index = 0; index < 50; index++) {
-    await createSessionGraph(database.prisma, owner, {
-      subject: index === 7 ? 'Gulfstream to ASPEN ski week' : undefined,
-    });
+// A page as a dashboard asks for it, with and without the connection's totalCount.
+const Dashboard = graphql(`
+  query StatementsDashboard($first: Int, $after: String) {
+    sessions(first: $first, after: $after) {
+      edges {
+        node {
+          id status currentStep lastActivityAt avinodeTripId messageCount quotesReceivedCount
+          conversation { subject messages(first: 3) { edges { node { senderType content createdAt } } } }
+          request { tripType passengers client { companyName } legs { departureAirport arrivalAirport } }
+          quotes(first: 5) { totalCount edges { node { totalPrice operator { name } } } }
+          primaryQuote { totalPrice }
+          proposal { number total status }
+        }
+      }
+    }
   }
-  await createSessionGraph(database.prisma, other);
-});
+`);
+const DashboardWithCount = graphql(`
+  query StatementsDashboardWithCount($first: Int, $after: String) {
+    sessions(first: $first, after: $after) {
+      totalCount
+      edges { node { id conversation { subject messages(first: 3) { edges { node { content } } } } } }
+    }
+  }
+`);
 
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  // No background event-log polls while statements are being counted.
+  .extend('serverOptions', { scope: 'file' }, { environment: { EVENT_POLL_INTERVAL_MS: '3600000' } })
+  /** The agent whose 50 sessions the pages list; one of them is the Aspen ski week. */
+  .extend('owner', { scope: 'file' }, async ({ database }) => {
+    const owner = await createAgent(database.prisma);
+    for (let index = 0; index < 50; index++) {
+      await createSessionGraph(database.prisma, owner, {
+        subject: index === 7 ? 'Gulfstream to ASPEN ski week' : undefined,
+      });
+    }
+    return owner;
+  })
+  /** Another agent, with one session nobody else may see. */
+  .extend('other', { scope: 'file' }, async ({ database }) => {
+    const other = await createAgent(database.prisma);
+    await createSessionGraph(database.prisma, other);
+    return other;
+  })
+  .extend('admin', { scope: 'file' }, async ({ database }) => createAgent(database.prisma, 'ADMIN'))
+  /**
+   * An agent with 110 sessions, its token, and the cursor after its first session. Its first
+   * page is asked for here, so from then on the server remembers the agent.
+   */
+  .extend('fleet', { scope: 'file' }, async ({ database, server }) => {
+    const fleet = await createAgent(database.prisma);
+    for (let batch = 0; batch < 11; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, () => createSessionGraph(database.prisma, fleet, { messages: 3, quotes: 2 })),
+      );
+    }
+    const token = await server.tokenFor(fleet.authSubject);
+    const first = await expectData(server.url, Dashboard, { first: 1 }, token);
+    const afterFirst = Buffer.from(
+      `GPC:S:${
+        Buffer.from(first.sessions.edges[0]?.node.id ?? '', 'base64')
+          .toString()
+          .split(':')[1]
+      }`,
+    ).toString('base64');
+    return { token, afterFirst };
+  })
+  /**
+   * Statements of one request of the fleet's and the page it answered. The agent is remembered
+   * since its first request, so there is no look-up: the page's statement confirms the agent.
+   */
+  .extend(
+    'statementsOf',
+    { scope: 'file' },
+    async ({ database, server, fleet }) =>
+      async (document: string, variables: { first: number; after?: string }) => {
+        database.statements.length = 0;
+        const data = (await expectData(server.url, document, variables, fleet.token)) as {
+          sessions: { edges: unknown[] };
+        };
+        expect(database.statements.filter((sql) => VIEWER_LOOKUP.test(sql))).toHaveLength(0);
+        return { statements: database.statements.length, edges: data.sessions.edges.length };
+      },
+  );
 
 describe('the nested session page', () => {
-  it('costs the same small number of SQL statements at 10 and at 50 sessions', async () => {
+  it('costs the same small number of SQL statements at 10 and at 50 sessions', async ({ database, server, owner }) => {
     const token = await server.tokenFor(owner.authSubject);
     const counts: Record<number, number> = {};
     for (const first of [10, 50]) {
@@ -99,7 +157,7 @@ describe('the nested session page', () => {
     expect(counts[50]).toBeLessThanOrEqual(3);
   });
 
-  it('pages with cursors without overlap and reports totalCount', async () => {
+  it('pages with cursors without overlap and reports totalCount', async ({ server, owner }) => {
     const token = await server.tokenFor(owner.authSubject);
     const first = await expectData(server.url, SessionPage, { first: 30 }, token);
     const second = await expectData(
@@ -114,7 +172,7 @@ describe('the nested session page', () => {
     expect(second.sessions.pageInfo.hasNextPage).toBe(false);
   });
 
-  it('refuses a page larger than 100 with a clear error', async () => {
+  it('refuses a page larger than 100 with a clear error', async ({ server, owner }) => {
     const token = await server.tokenFor(owner.authSubject);
     const result = await execute(server.url, SessionPage, { first: 101 }, token);
     expect(result.errors?.[0]?.extensions?.['code']).toBe('PAGE_SIZE_EXCEEDED');
@@ -122,65 +180,9 @@ describe('the nested session page', () => {
 });
 
 describe('SQL statements per page (issue 10)', () => {
-  // A page as a dashboard asks for it, with and without the connection's totalCount.
-  const Dashboard = graphql(`
-    query StatementsDashboard($first: Int, $after: String) {
-      sessions(first: $first, after: $after) {
-        edges {
-          node {
-            id status currentStep lastActivityAt avinodeTripId messageCount quotesReceivedCount
-            conversation { subject messages(first: 3) { edges { node { senderType content createdAt } } } }
-            request { tripType passengers client { companyName } legs { departureAirport arrivalAirport } }
-            quotes(first: 5) { totalCount edges { node { totalPrice operator { name } } } }
-            primaryQuote { totalPrice }
-            proposal { number total status }
-          }
-        }
-      }
-    }
-  `);
-  const DashboardWithCount = graphql(`
-    query StatementsDashboardWithCount($first: Int, $after: String) {
-      sessions(first: $first, after: $after) {
-        totalCount
-        edges { node { id conversation { subject messages(first: 3) { edges { node { content } } } } } }
-      }
-    }
-  `);
-  let fleet: Agent;
-  let token: string;
-  let afterFirst: string;
-
-  beforeAll(async () => {
-    fleet = await createAgent(database.prisma);
-    for (let batch = 0; batch < 11; batch++) {
-      await Promise.all(
-        Array.from({ length: 10 }, () => createSessionGraph(database.prisma, fleet, { messages: 3, quotes: 2 })),
-      );
-    }
-    token = await server.tokenFor(fleet.authSubject);
-    const first = await expectData(server.url, Dashboard, { first: 1 }, token);
-    afterFirst = Buffer.from(
-      `GPC:S:${
-        Buffer.from(first.sessions.edges[0]?.node.id ?? '', 'base64')
-          .toString()
-          .split(':')[1]
-      }`,
-    ).toString('base64');
-  });
-
-  /**
-   * Statements of one request and the page it answered. The agent is remembered since the
-   * first request above, so there is no look-up: the page's statement confirms the agent.
-   */
-  async function statementsOf(document: string, variables: { first: number; after?: string }) {
-    database.statements.length = 0;
-    const data = (await expectData(server.url, document, variables, token)) as { sessions: { edges: unknown[] } };
-    expect(database.statements.filter((sql) => VIEWER_LOOKUP.test(sql))).toHaveLength(0);
-    return { statements: database.statements.length, edges: data.sessions.edges.length };
-  }
-
-  it('a first page: one statement, viewer confirmation included, at 10 and at 100 sessions, count or not', async () => {
+  it('a first page: one statement, viewer confirmation included, at 10 and at 100 sessions, count or not', async ({
+    statementsOf,
+  }) => {
     for (const document of [print(Dashboard), print(DashboardWithCount)]) {
       const ten = await statementsOf(document, { first: 10 });
       const hundred = await statementsOf(document, { first: 100 });
@@ -189,16 +191,20 @@ describe('SQL statements per page (issue 10)', () => {
     }
   });
 
-  it('a page after a cursor: the same', async () => {
+  it('a page after a cursor: the same', async ({ fleet, statementsOf }) => {
     for (const document of [print(Dashboard), print(DashboardWithCount)]) {
-      const ten = await statementsOf(document, { first: 10, after: afterFirst });
-      const hundred = await statementsOf(document, { first: 100, after: afterFirst });
+      const ten = await statementsOf(document, { first: 10, after: fleet.afterFirst });
+      const hundred = await statementsOf(document, { first: 100, after: fleet.afterFirst });
       expect([ten.edges, hundred.edges]).toEqual([10, 100]);
       expect([ten.statements, hundred.statements]).toEqual([1, 1]);
     }
   });
 
-  it('the resolvers (a directive keeps a page from being compiled): a constant number, and the count only when asked', async () => {
+  it('the resolvers (a directive keeps a page from being compiled): a constant number, and the count only when asked', async ({
+    database,
+    server,
+    fleet,
+  }) => {
     const skipped = (document: string) => document.replace('edges {', 'edges @include(if: true) {');
     const counts: number[][] = [];
     for (const document of [Dashboard, DashboardWithCount]) {
@@ -206,7 +212,9 @@ describe('SQL statements per page (issue 10)', () => {
       const perSize = [];
       for (const first of [10, 100]) {
         database.statements.length = 0;
-        const data = (await expectData(server.url, query, { first }, token)) as { sessions: { edges: unknown[] } };
+        const data = (await expectData(server.url, query, { first }, fleet.token)) as {
+          sessions: { edges: unknown[] };
+        };
         expect(data.sessions.edges).toHaveLength(first);
         expect(database.statements.some((sql) => sql.includes(COMPILED_READ_MARKER))).toBe(false);
         perSize.push(database.statements.length);
@@ -222,7 +230,7 @@ describe('SQL statements per page (issue 10)', () => {
 });
 
 describe('who may see what', () => {
-  it('rejects a missing or bad token with HTTP 401', async () => {
+  it('rejects a missing or bad token with HTTP 401', async ({ server }) => {
     const missing = await execute(server.url, '{ viewer { id } }', undefined, undefined);
     expect(missing.status).toBe(401);
     expect(missing.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
@@ -232,7 +240,7 @@ describe('who may see what', () => {
     expect(unknownAgent.status).toBe(401);
   });
 
-  it("hides another agent's session everywhere", async () => {
+  it("hides another agent's session everywhere", async ({ database, server, owner, other, admin }) => {
     const othersSession = await database.prisma.chatSession.findFirstOrThrow({ where: { agentId: other.id } });
     const id = Buffer.from(`ChatSession:${othersSession.id}`).toString('base64');
     const ownerToken = await server.tokenFor(owner.authSubject);
@@ -247,7 +255,7 @@ describe('who may see what', () => {
     expect(adminView.session?.id).toBe(id);
   });
 
-  it('lets only admins filter by agent', async () => {
+  it('lets only admins filter by agent', async ({ server, owner, other, admin }) => {
     const agentId = Buffer.from(`Agent:${other.id}`).toString('base64');
     const asAgent = await execute(
       server.url,
@@ -267,7 +275,7 @@ describe('who may see what', () => {
 });
 
 describe('filters and stats', () => {
-  it('matches subject text case-insensitively and trip ids exactly', async () => {
+  it('matches subject text case-insensitively and trip ids exactly', async ({ server, owner }) => {
     const token = await server.tokenFor(owner.authSubject);
     const bySearch = await expectData(server.url, SessionPage, { first: 5, filter: { search: 'aspen SKI' } }, token);
     expect(bySearch.sessions.totalCount).toBe(1);
@@ -278,7 +286,7 @@ describe('filters and stats', () => {
     expect(byStep.sessions.totalCount).toBe(0);
   });
 
-  it('counts sessions by status and step', async () => {
+  it('counts sessions by status and step', async ({ server, owner }) => {
     const stats = await expectData(
       server.url,
       graphql(`query Stats { sessionStats { total quotesReceived byStatus { status count } byStep { step count } } }`),
@@ -293,7 +301,7 @@ describe('filters and stats', () => {
 });
 
 describe('operations endpoints', () => {
-  it('answers /healthz and /readyz', async () => {
+  it('answers /healthz and /readyz', async ({ server }) => {
     expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
     const ready = await fetch(`${server.origin}/readyz`);
     expect(ready.status).toBe(200);

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Agent, Client, SessionStatus, WorkflowStep } from '../src/generated/prisma/client.js';
 import { STEP_ORDER } from '../src/modules/session/workflow.js';
 import type { SessionFilter, SessionOrder } from './generated/graphql.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import type { TestDatabase } from './harness/database.js';
 import { createAgent, unique } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { execute } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 import { callerFor, globalId } from './harness/workflow.js';
 
 /**
@@ -73,21 +73,14 @@ type Row = {
   companyName: string | null;
 };
 
-let database: TestDatabase;
-let server: TestServer;
-let broker: Agent;
-let otherBroker: Agent;
-let bulkBroker: Agent;
-let admin: Agent;
-let asBroker: ReturnType<typeof callerFor>;
-let asBulkBroker: ReturnType<typeof callerFor>;
-let asAdmin: ReturnType<typeof callerFor>;
-let repeatClient: Client;
-let zephyrClient: Client;
 /** Trip and RFQ ids shared by two of the broker's sessions (and, for the trip, another broker's). */
-let sharedTripId: string;
-let sharedRfqId: string;
-let messagesTripId: string;
+const sharedTripId = unique('atrip-shared-');
+const sharedRfqId = unique('arfq-shared-');
+/** The trip of the broker's session whose conversation has the messages. */
+const messagesTripId = unique('atrip-messages-');
+
+/** The broker's two clients (see the `clients` fixture). */
+type Clients = { repeatClient: Client; zephyrClient: Client };
 
 type SessionSpec = {
   status: SessionStatus;
@@ -103,7 +96,7 @@ type SessionSpec = {
 };
 
 /** One session with its own conversation (and a trip request when a client is given). */
-async function createSession(agent: Agent, spec: SessionSpec): Promise<string> {
+async function createSession(database: TestDatabase, agent: Agent, spec: SessionSpec): Promise<string> {
   const { prisma } = database;
   const conversation = await prisma.conversation.create({
     data: { agentId: agent.id, subject: spec.subject === undefined ? unique('Trip ') : spec.subject },
@@ -133,7 +126,7 @@ async function createSession(agent: Agent, spec: SessionSpec): Promise<string> {
 }
 
 /** The agent's sessions as stored, with what filters look at. */
-async function rowsOf(agent: Agent): Promise<Row[]> {
+async function rowsOf(database: TestDatabase, agent: Agent): Promise<Row[]> {
   const sessions = await database.prisma.chatSession.findMany({
     where: { agentId: agent.id },
     include: { conversation: true, request: { include: { client: true } } },
@@ -171,8 +164,14 @@ function sorted(rows: Row[], order?: SessionOrder): string[] {
 const ids = (page: { edges: Array<{ node: { id: string } }> }) => page.edges.map((edge) => edge.node.id);
 const contains = (text: string | null, part: string) => text?.toLowerCase().includes(part.toLowerCase()) === true;
 
+type Caller = ReturnType<typeof callerFor>;
+
 /** Follows `after` cursors to the end; checks totalCount and hasNextPage on every page. */
-async function pageForward(size: number, variables: { filter?: SessionFilter; orderBy?: SessionOrder }) {
+async function pageForward(
+  asBroker: Caller,
+  size: number,
+  variables: { filter?: SessionFilter; orderBy?: SessionOrder },
+) {
   const pages: string[][] = [];
   let after: string | null | undefined;
   for (;;) {
@@ -187,7 +186,11 @@ async function pageForward(size: number, variables: { filter?: SessionFilter; or
 }
 
 /** Follows `before` cursors back to the start; pages are returned in list order. */
-async function pageBackward(size: number, variables: { filter?: SessionFilter; orderBy?: SessionOrder }) {
+async function pageBackward(
+  asBroker: Caller,
+  size: number,
+  variables: { filter?: SessionFilter; orderBy?: SessionOrder },
+) {
   const pages: string[][] = [];
   let before: string | null | undefined;
   for (;;) {
@@ -214,116 +217,121 @@ function chunksFromEnd(list: string[], size: number): string[][] {
   return result;
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database);
-  const { prisma } = database;
-  broker = await createAgent(prisma);
-  otherBroker = await createAgent(prisma);
-  bulkBroker = await createAgent(prisma);
-  admin = await createAgent(prisma, 'ADMIN');
-  asBroker = callerFor(server, await server.tokenFor(broker.authSubject));
-  asBulkBroker = callerFor(server, await server.tokenFor(bulkBroker.authSubject));
-  asAdmin = callerFor(server, await server.tokenFor(admin.authSubject));
-
-  const tag = unique();
-  repeatClient = await prisma.client.create({
-    data: {
-      agentId: broker.id,
-      companyName: `Repeat Flyers ${tag}`,
-      contactName: 'Ren',
-      email: `ren-${tag}@test.example`,
-    },
-  });
-  zephyrClient = await prisma.client.create({
-    data: {
-      agentId: broker.id,
-      companyName: 'ZEPHYR Aviation Holdings',
-      contactName: 'Zoe',
-      email: `zoe-${tag}@test.example`,
-    },
-  });
-  sharedTripId = unique('atrip-shared-');
-  sharedRfqId = unique('arfq-shared-');
-  messagesTripId = unique('atrip-messages-');
-
-  // 24 sessions whose three timestamps are independent permutations (7, 5 and 11 are coprime
-  // with 24), so each ordering gives a different list; a few deliberate ties check that the
-  // id breaks them. Statuses and steps cycle with different periods, so filters combine.
-  for (let index = 0; index < BROKER_SESSIONS; index++) {
-    const tiedActivity = index === 4 || index === 5;
-    const tiedStart = index === 8 || index === 9 || index === 10;
-    const spec: SessionSpec = {
-      status: STATUSES[index % STATUSES.length] as SessionStatus,
-      step: STEPS[index % STEPS.length] as WorkflowStep,
-      lastActivityAt: new Date(BASE + (tiedActivity ? 100 : (index * 7) % BROKER_SESSIONS) * HOUR),
-      startedAt: new Date(BASE - (tiedStart ? 100 : (index * 5) % BROKER_SESSIONS) * 24 * HOUR),
-      updatedAt: new Date(BASE + ((index * 11) % BROKER_SESSIONS) * 60_000),
-    };
-    if (index === 1 || index === 8 || index === 15) spec.client = repeatClient;
-    if (index === 6) Object.assign(spec, { client: zephyrClient, subject: 'Charter for the board' });
-    if (index === 7) Object.assign(spec, { withRequest: true, subject: null });
-    if (index === 12) spec.subject = 'zephyr cove weekend';
-    if (index === 10) spec.subject = 'Gulfstream to ASPEN ski week';
-    if (index === 11) spec.subject = 'aspen return';
-    // LIKE wildcards in the search text must match themselves only.
-    if (index === 13) spec.subject = 'Deal 100% confirmed';
-    if (index === 14) spec.subject = '1000 nm hop_over';
-    if (index === 17) spec.subject = 'Workshop visit';
-    if (index === 2 || index === 9) Object.assign(spec, { tripId: sharedTripId, rfqId: sharedRfqId });
-    // Longer ids that start with the shared ones: trip and RFQ filters are exact, not prefixes.
-    if (index === 3) Object.assign(spec, { tripId: `${sharedTripId}-b`, rfqId: `${sharedRfqId}-b` });
-    if (index === 16) Object.assign(spec, { tripId: null, rfqId: null });
-    if (index === 0) spec.tripId = messagesTripId;
-    await createSession(broker, spec);
-  }
-
-  // Another broker's sessions, one on the shared trip with a matching subject: never in the broker's answers.
-  for (let index = 0; index < 3; index++) {
-    await createSession(otherBroker, {
-      status: 'ACTIVE',
-      step: 'REQUESTING_QUOTES',
-      lastActivityAt: new Date(BASE + (50 + index) * HOUR),
-      startedAt: new Date(BASE),
-      updatedAt: new Date(BASE),
-      subject: 'Aspen too',
-      tripId: index === 0 ? sharedTripId : undefined,
-    });
-  }
-
-  // Enough sessions for the page-size limits, written in two statements.
-  const conversations = Array.from({ length: BULK_SESSIONS }, () => ({ id: randomUUID(), agentId: bulkBroker.id }));
-  await prisma.conversation.createMany({ data: conversations });
-  await prisma.chatSession.createMany({
-    data: conversations.map((conversation, index) => ({
-      agentId: bulkBroker.id,
-      conversationId: conversation.id,
-      lastActivityAt: new Date(BASE + index * 60_000),
-    })),
-  });
-
-  // The first session's conversation: messages stored out of time order, two at the same
-  // instant (minute 3) that fall on either side of the first page of four.
-  const session = await prisma.chatSession.findFirstOrThrow({
-    where: { avinodeTripId: messagesTripId },
-    select: { conversationId: true },
-  });
-  for (const minute of [3, 1, 5, 3, 6, 4, 0]) {
-    await prisma.message.create({
+const it = base
+  .extend('broker', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('otherBroker', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('bulkBroker', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('admin', { scope: 'file' }, async ({ database }) => createAgent(database.prisma, 'ADMIN'))
+  .extend('asBroker', { scope: 'file' }, async ({ server, broker }) =>
+    callerFor(server, await server.tokenFor(broker.authSubject)),
+  )
+  .extend('asBulkBroker', { scope: 'file' }, async ({ server, bulkBroker }) =>
+    callerFor(server, await server.tokenFor(bulkBroker.authSubject)),
+  )
+  .extend('asAdmin', { scope: 'file' }, async ({ server, admin }) =>
+    callerFor(server, await server.tokenFor(admin.authSubject)),
+  )
+  /** The broker's two clients: a repeat one on three sessions, and ZEPHYR on one. */
+  .extend('clients', { scope: 'file' }, async ({ database, broker }) => {
+    const { prisma } = database;
+    const tag = unique();
+    const repeatClient = await prisma.client.create({
       data: {
-        conversationId: session.conversationId,
-        senderType: 'AGENT',
-        content: `at minute ${minute}`,
-        createdAt: new Date(BASE + minute * 60_000),
+        agentId: broker.id,
+        companyName: `Repeat Flyers ${tag}`,
+        contactName: 'Ren',
+        email: `ren-${tag}@test.example`,
       },
     });
-  }
-});
+    const zephyrClient = await prisma.client.create({
+      data: {
+        agentId: broker.id,
+        companyName: 'ZEPHYR Aviation Holdings',
+        contactName: 'Zoe',
+        email: `zoe-${tag}@test.example`,
+      },
+    });
+    return { repeatClient, zephyrClient };
+  })
+  /** Every session and message the tests list, stored before the file's first test. */
+  .extend(
+    'stored',
+    { scope: 'file', auto: true },
+    async ({ database, broker, otherBroker, bulkBroker, clients: { repeatClient, zephyrClient } }) => {
+      const { prisma } = database;
+      // 24 sessions whose three timestamps are independent permutations (7, 5 and 11 are coprime
+      // with 24), so each ordering gives a different list; a few deliberate ties check that the
+      // id breaks them. Statuses and steps cycle with different periods, so filters combine.
+      for (let index = 0; index < BROKER_SESSIONS; index++) {
+        const tiedActivity = index === 4 || index === 5;
+        const tiedStart = index === 8 || index === 9 || index === 10;
+        const spec: SessionSpec = {
+          status: STATUSES[index % STATUSES.length] as SessionStatus,
+          step: STEPS[index % STEPS.length] as WorkflowStep,
+          lastActivityAt: new Date(BASE + (tiedActivity ? 100 : (index * 7) % BROKER_SESSIONS) * HOUR),
+          startedAt: new Date(BASE - (tiedStart ? 100 : (index * 5) % BROKER_SESSIONS) * 24 * HOUR),
+          updatedAt: new Date(BASE + ((index * 11) % BROKER_SESSIONS) * 60_000),
+        };
+        if (index === 1 || index === 8 || index === 15) spec.client = repeatClient;
+        if (index === 6) Object.assign(spec, { client: zephyrClient, subject: 'Charter for the board' });
+        if (index === 7) Object.assign(spec, { withRequest: true, subject: null });
+        if (index === 12) spec.subject = 'zephyr cove weekend';
+        if (index === 10) spec.subject = 'Gulfstream to ASPEN ski week';
+        if (index === 11) spec.subject = 'aspen return';
+        // LIKE wildcards in the search text must match themselves only.
+        if (index === 13) spec.subject = 'Deal 100% confirmed';
+        if (index === 14) spec.subject = '1000 nm hop_over';
+        if (index === 17) spec.subject = 'Workshop visit';
+        if (index === 2 || index === 9) Object.assign(spec, { tripId: sharedTripId, rfqId: sharedRfqId });
+        // Longer ids that start with the shared ones: trip and RFQ filters are exact, not prefixes.
+        if (index === 3) Object.assign(spec, { tripId: `${sharedTripId}-b`, rfqId: `${sharedRfqId}-b` });
+        if (index === 16) Object.assign(spec, { tripId: null, rfqId: null });
+        if (index === 0) spec.tripId = messagesTripId;
+        await createSession(database, broker, spec);
+      }
 
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+      // Another broker's sessions, one on the shared trip with a matching subject: never in the broker's answers.
+      for (let index = 0; index < 3; index++) {
+        await createSession(database, otherBroker, {
+          status: 'ACTIVE',
+          step: 'REQUESTING_QUOTES',
+          lastActivityAt: new Date(BASE + (50 + index) * HOUR),
+          startedAt: new Date(BASE),
+          updatedAt: new Date(BASE),
+          subject: 'Aspen too',
+          tripId: index === 0 ? sharedTripId : undefined,
+        });
+      }
+
+      // Enough sessions for the page-size limits, written in two statements.
+      const conversations = Array.from({ length: BULK_SESSIONS }, () => ({ id: randomUUID(), agentId: bulkBroker.id }));
+      await prisma.conversation.createMany({ data: conversations });
+      await prisma.chatSession.createMany({
+        data: conversations.map((conversation, index) => ({
+          agentId: bulkBroker.id,
+          conversationId: conversation.id,
+          lastActivityAt: new Date(BASE + index * 60_000),
+        })),
+      });
+
+      // The first session's conversation: messages stored out of time order, two at the same
+      // instant (minute 3) that fall on either side of the first page of four.
+      const session = await prisma.chatSession.findFirstOrThrow({
+        where: { avinodeTripId: messagesTripId },
+        select: { conversationId: true },
+      });
+      for (const minute of [3, 1, 5, 3, 6, 4, 0]) {
+        await prisma.message.create({
+          data: {
+            conversationId: session.conversationId,
+            senderType: 'AGENT',
+            content: `at minute ${minute}`,
+            createdAt: new Date(BASE + minute * 60_000),
+          },
+        });
+      }
+    },
+  );
 
 describe('ordering', () => {
   const orders: Array<[string, SessionOrder | undefined]> = [
@@ -336,23 +344,23 @@ describe('ordering', () => {
     ['updatedAt ascending', { field: 'UPDATED_AT', direction: 'ASC' }],
   ];
 
-  it.each(orders)('lists %s, ties broken by id', async (_name, orderBy) => {
-    const expected = sorted(await rowsOf(broker), orderBy);
+  it.for(orders)('lists %s, ties broken by id', async ([, orderBy], { database, broker, asBroker }) => {
+    const expected = sorted(await rowsOf(database, broker), orderBy);
     const { sessions } = await asBroker(SessionPage, { first: 100, orderBy });
     expect(sessions.totalCount).toBe(BROKER_SESSIONS);
     expect(ids(sessions)).toEqual(expected);
   });
 
-  it('gives each ordering a different list, so the tests above tell them apart', async () => {
-    const rows = await rowsOf(broker);
+  it('gives each ordering a different list, so the tests above tell them apart', async ({ database, broker }) => {
+    const rows = await rowsOf(database, broker);
     const lists = orders.slice(2).map(([, orderBy]) => sorted(rows, orderBy).join());
     expect(new Set([sorted(rows).join(), ...lists]).size).toBe(orders.length - 1);
   });
 });
 
 describe('filters', () => {
-  /** Each filter with the rows it should keep. */
-  const cases: Array<[string, () => SessionFilter, (row: Row) => boolean]> = [
+  /** Each filter with the rows it should keep; the broker's clients are the file's. */
+  const cases: Array<[string, (clients: Clients) => SessionFilter, (row: Row, clients: Clients) => boolean]> = [
     [
       'any of several statuses',
       () => ({ status: ['PAUSED', 'COMPLETED'] }),
@@ -375,7 +383,11 @@ describe('filters', () => {
       (row) => row.avinodeTripId === sharedTripId,
     ],
     ['an Avinode RFQ id, exactly', () => ({ avinodeRfqId: sharedRfqId }), (row) => row.avinodeRfqId === sharedRfqId],
-    ['a client', () => ({ clientId: globalId('Client', repeatClient.id) }), (row) => row.clientId === repeatClient.id],
+    [
+      'a client',
+      ({ repeatClient }) => ({ clientId: globalId('Client', repeatClient.id) }),
+      (row, { repeatClient }) => row.clientId === repeatClient.id,
+    ],
     [
       'last activity in a range',
       () => ({
@@ -406,19 +418,19 @@ describe('filters', () => {
     ['a literal _ in the search text', () => ({ search: 'hop_' }), (row) => contains(row.subject, 'hop_')],
   ];
 
-  it.each(cases)('keeps the sessions matching %s', async (_name, filter, keep) => {
-    const expected = sorted((await rowsOf(broker)).filter(keep));
+  it.for(cases)('keeps the sessions matching %s', async ([, filter, keep], { database, broker, asBroker, clients }) => {
+    const expected = sorted((await rowsOf(database, broker)).filter((row) => keep(row, clients)));
     // A filter that matches nothing or everything would prove nothing.
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(BROKER_SESSIONS);
-    const { sessions } = await asBroker(SessionPage, { first: 100, filter: filter() });
+    const { sessions } = await asBroker(SessionPage, { first: 100, filter: filter(clients) });
     expect(ids(sessions)).toEqual(expected);
     expect(sessions.totalCount).toBe(expected.length);
   });
 
-  it("filters an admin's list by agent", async () => {
+  it("filters an admin's list by agent", async ({ database, broker, otherBroker, asAdmin }) => {
     for (const agent of [broker, otherBroker]) {
-      const expected = sorted(await rowsOf(agent));
+      const expected = sorted(await rowsOf(database, agent));
       const { sessions } = await asAdmin(SessionPage, { first: 100, filter: { agentId: globalId('Agent', agent.id) } });
       expect(ids(sessions)).toEqual(expected);
       expect(sessions.totalCount).toBe(expected.length);
@@ -430,16 +442,16 @@ describe('filters', () => {
 });
 
 describe('page sizes', () => {
-  it('answers 20 sessions when no size is given', async () => {
-    const expected = sorted(await rowsOf(bulkBroker));
+  it('answers 20 sessions when no size is given', async ({ database, bulkBroker, asBulkBroker }) => {
+    const expected = sorted(await rowsOf(database, bulkBroker));
     const { sessions } = await asBulkBroker(SessionPage, {});
     expect(ids(sessions)).toEqual(expected.slice(0, 20));
     expect(sessions.totalCount).toBe(BULK_SESSIONS);
     expect(sessions.pageInfo.hasNextPage).toBe(true);
   });
 
-  it('answers up to 100 sessions from either end', async () => {
-    const expected = sorted(await rowsOf(bulkBroker));
+  it('answers up to 100 sessions from either end', async ({ database, bulkBroker, asBulkBroker }) => {
+    const expected = sorted(await rowsOf(database, bulkBroker));
     const first = await asBulkBroker(SessionPage, { first: 100 });
     expect(ids(first.sessions)).toEqual(expected.slice(0, 100));
     expect(first.sessions.pageInfo.hasNextPage).toBe(true);
@@ -448,9 +460,9 @@ describe('page sizes', () => {
     expect(last.sessions.pageInfo.hasPreviousPage).toBe(true);
   });
 
-  it.each(['first', 'last'] as const)(
+  it.for(['first', 'last'] as const)(
     'refuses %s: 101 with PAGE_SIZE_EXCEEDED instead of a shorter page',
-    async (argument) => {
+    async (argument, { server, bulkBroker }) => {
       const token = await server.tokenFor(bulkBroker.authSubject);
       const result = await execute(server.url, SessionPage, { [argument]: 101 }, token);
       const shown = JSON.stringify(result);
@@ -465,7 +477,7 @@ describe('page sizes', () => {
     },
   );
 
-  it('refuses more than 100 messages in a nested connection too', async () => {
+  it('refuses more than 100 messages in a nested connection too', async ({ server, broker }) => {
     const token = await server.tokenFor(broker.authSubject);
     const result = await execute(server.url, SessionMessages, { tripId: messagesTripId, first: 101 }, token);
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'PAGE_SIZE_EXCEEDED', argument: 'first' });
@@ -479,28 +491,34 @@ describe('cursor pagination', () => {
     ['a filter', { filter: { status: ['ACTIVE', 'PAUSED', 'ARCHIVED'] }, orderBy: { field: 'UPDATED_AT' } }],
   ];
 
-  it.each(walks)('walks forward with first/after over %s without gap or overlap', async (_name, variables) => {
-    const rows = (await rowsOf(broker)).filter(
-      (row) => !variables.filter?.status || variables.filter.status.includes(row.status),
-    );
-    const expected = sorted(rows, variables.orderBy);
-    const { pages, totalCount } = await pageForward(5, variables);
-    expect(pages).toEqual(chunks(expected, 5));
-    expect(totalCount).toBe(expected.length);
-  });
+  it.for(walks)(
+    'walks forward with first/after over %s without gap or overlap',
+    async ([, variables], { database, broker, asBroker }) => {
+      const rows = (await rowsOf(database, broker)).filter(
+        (row) => !variables.filter?.status || variables.filter.status.includes(row.status),
+      );
+      const expected = sorted(rows, variables.orderBy);
+      const { pages, totalCount } = await pageForward(asBroker, 5, variables);
+      expect(pages).toEqual(chunks(expected, 5));
+      expect(totalCount).toBe(expected.length);
+    },
+  );
 
-  it.each(walks)('walks backward with last/before over %s without gap or overlap', async (_name, variables) => {
-    const rows = (await rowsOf(broker)).filter(
-      (row) => !variables.filter?.status || variables.filter.status.includes(row.status),
-    );
-    const expected = sorted(rows, variables.orderBy);
-    const { pages, totalCount } = await pageBackward(5, variables);
-    expect(pages).toEqual(chunksFromEnd(expected, 5));
-    expect(totalCount).toBe(expected.length);
-  });
+  it.for(walks)(
+    'walks backward with last/before over %s without gap or overlap',
+    async ([, variables], { database, broker, asBroker }) => {
+      const rows = (await rowsOf(database, broker)).filter(
+        (row) => !variables.filter?.status || variables.filter.status.includes(row.status),
+      );
+      const expected = sorted(rows, variables.orderBy);
+      const { pages, totalCount } = await pageBackward(asBroker, 5, variables);
+      expect(pages).toEqual(chunksFromEnd(expected, 5));
+      expect(totalCount).toBe(expected.length);
+    },
+  );
 
-  it('reports the whole filtered count on every page, not the page length', async () => {
-    const expected = sorted((await rowsOf(broker)).filter((row) => row.status === 'ACTIVE'));
+  it('reports the whole filtered count on every page, not the page length', async ({ database, broker, asBroker }) => {
+    const expected = sorted((await rowsOf(database, broker)).filter((row) => row.status === 'ACTIVE'));
     const first = await asBroker(SessionPage, { first: 2, filter: { status: ['ACTIVE'] } });
     const next = await asBroker(SessionPage, {
       first: 2,
@@ -514,7 +532,7 @@ describe('cursor pagination', () => {
 });
 
 describe("a session's messages", () => {
-  it('come newest first, ties broken by id, and page on', async () => {
+  it('come newest first, ties broken by id, and page on', async ({ database, asBroker }) => {
     const session = await database.prisma.chatSession.findFirstOrThrow({ where: { avinodeTripId: messagesTripId } });
     const stored = await database.prisma.message.findMany({ where: { conversationId: session.conversationId } });
     const expected = stored

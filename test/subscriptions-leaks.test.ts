@@ -2,13 +2,14 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { ChatSession } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
-import { createAgent, createSessionGraph } from './harness/factories.js';
+import type { TestDatabase } from './harness/database.js';
+import { createSessionGraph } from './harness/factories.js';
+import { it as base } from './harness/fixtures.js';
 import { expectData } from './harness/graphql.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import type { TestServer } from './harness/server.js';
 import { connectWs, subscribeSse, subscribeWs, type WsConnection } from './harness/subscriptions.js';
 
 /**
@@ -50,7 +51,7 @@ function garbageCollector(): (() => void) | undefined {
 
 const collect = garbageCollector();
 
-async function settledHeap(): Promise<number> {
+async function settledHeap(database: TestDatabase): Promise<number> {
   // The harness records every SQL statement; that log grows with each subscribe's catch-up query.
   database.statements.length = 0;
   for (let round = 0; round < 3; round++) {
@@ -61,7 +62,12 @@ async function settledHeap(): Promise<number> {
 }
 
 /** Waits (briefly) until the condition holds; fails with what it last saw. */
-async function eventually(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function eventually(
+  server: TestServer,
+  what: string,
+  condition: () => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline)
@@ -112,80 +118,96 @@ async function ownRedisClients(
     .map((client) => ({ addr: client['addr'] ?? '', sub: Number(client['sub']), psub: Number(client['psub']) }));
 }
 
-let database: TestDatabase;
-let server: TestServer;
-let session: ChatSession;
-let token: string;
-let connection: WsConnection;
-let inspector: Redis | undefined;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database, redisUrl ? { REDIS_URL: redisUrl } : {});
-  const agent = await createAgent(database.prisma);
-  session = (await createSessionGraph(database.prisma, agent)).session;
-  token = await server.tokenFor(agent.authSubject);
-  connection = connectWs(server.url, token);
-  if (redisUrl) {
-    inspector = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+const it = base
+  .extend('serverOptions', { scope: 'file' }, { environment: redisUrl ? { REDIS_URL: redisUrl } : {} })
+  .extend(
+    'session',
+    { scope: 'file' },
+    async ({ database, agent }) => (await createSessionGraph(database.prisma, agent)).session,
+  )
+  /** The one WebSocket every WebSocket cycle subscribes on. */
+  .extend('connection', { scope: 'file' }, async ({ server, token }, { onCleanup }) => {
+    const connection = connectWs(server.url, token);
+    onCleanup(() => connection.client.dispose());
+    return connection;
+  })
+  /** A client of the test's own on the server's Redis, to list its connections and channels (none without Redis). */
+  .extend('inspector', { scope: 'file' }, async ({ serverOptions }, { onCleanup }) => {
+    const url = serverOptions.environment?.['REDIS_URL'];
+    if (!url) return undefined;
+    const inspector = new Redis(url, { maxRetriesPerRequest: 1 });
+    onCleanup(() => inspector.disconnect());
     await inspector.ping();
-  }
-});
+    return inspector;
+  });
 
-afterAll(async () => {
-  await connection?.client.dispose();
-  inspector?.disconnect();
-  await server?.stop();
-  await database?.drop();
-});
+/** What the cycles run on: the file's server, its agent's token, the shared socket and a session. */
+type Bench = { server: TestServer; token: string; connection: WsConnection; session: ChatSession };
 
 describe('1,000 subscribe/unsubscribe cycles', () => {
-  const sessionId = () => Buffer.from(`ChatSession:${session.id}`).toString('base64');
-  const stream = () => server.app.events;
+  /** Subscribe/unsubscribe cycles on the bench, and a way to write an event they may carry. */
+  function cyclesOn({ server, token, connection, session }: Bench) {
+    const sessionId = () => Buffer.from(`ChatSession:${session.id}`).toString('base64');
+    const stream = () => server.app.events;
 
-  /** One WebSocket subscription on the shared socket: live (a listener attached), then disposed. */
-  async function wsCycle(index: number) {
-    const subscription =
-      index % 2 === 0
-        ? subscribeWs(connection, LeakFeed, {})
-        : subscribeWs(connection, LeakSessionEvents, { sessionId: sessionId() });
-    await eventually(`WebSocket subscription ${index} is attached`, () => stream().subscriberCount === 1);
-    // Now and then it also carries an event before it goes.
-    if (index % 50 === 0) {
-      await say(`cycle ${index}`);
-      await subscription.waitFor(1, 5_000);
+    /** One WebSocket subscription on the shared socket: live (a listener attached), then disposed. */
+    async function wsCycle(index: number) {
+      const subscription =
+        index % 2 === 0
+          ? subscribeWs(connection, LeakFeed, {})
+          : subscribeWs(connection, LeakSessionEvents, { sessionId: sessionId() });
+      await eventually(server, `WebSocket subscription ${index} is attached`, () => stream().subscriberCount === 1);
+      // Now and then it also carries an event before it goes.
+      if (index % 50 === 0) {
+        await say(`cycle ${index}`);
+        await subscription.waitFor(1, 5_000);
+      }
+      await subscription.close();
+      await eventually(server, `WebSocket subscription ${index} is detached`, () => stream().subscriberCount === 0);
     }
-    await subscription.close();
-    await eventually(`WebSocket subscription ${index} is detached`, () => stream().subscriberCount === 0);
-  }
 
-  async function sseCycle(index: number) {
-    const subscription = await subscribeSse(server.url, token, LeakSessionEvents, { sessionId: sessionId() });
-    expect(subscription.status).toBe(200);
-    await eventually(`SSE subscription ${index} is attached`, () => stream().subscriberCount === 1);
-    if (index % 50 === 0) {
-      await say(`sse cycle ${index}`);
-      await subscription.waitFor(1, 5_000);
+    async function sseCycle(index: number) {
+      const subscription = await subscribeSse(server.url, token, LeakSessionEvents, { sessionId: sessionId() });
+      expect(subscription.status).toBe(200);
+      await eventually(server, `SSE subscription ${index} is attached`, () => stream().subscriberCount === 1);
+      if (index % 50 === 0) {
+        await say(`sse cycle ${index}`);
+        await subscription.waitFor(1, 5_000);
+      }
+      await subscription.close();
+      await eventually(
+        server,
+        `SSE subscription ${index} is detached (request aborted)`,
+        () => stream().subscriberCount === 0,
+      );
     }
-    await subscription.close();
-    await eventually(`SSE subscription ${index} is detached (request aborted)`, () => stream().subscriberCount === 0);
+
+    async function say(content: string) {
+      const result = await expectData(
+        server.url,
+        LeakRecordMessage,
+        { input: { sessionId: sessionId(), senderType: 'AGENT', content } },
+        token,
+      );
+      expect(result.recordMessage.__typename).toBe('RecordMessagePayload');
+    }
+
+    return { sessionId, stream, wsCycle, sseCycle, say };
   }
 
-  async function say(content: string) {
-    const result = await expectData(
-      server.url,
-      LeakRecordMessage,
-      { input: { sessionId: sessionId(), senderType: 'AGENT', content } },
-      token,
-    );
-    expect(result.recordMessage.__typename).toBe('RecordMessagePayload');
-  }
-
-  it('leaves no listener, no memory and no Redis channel behind', async () => {
+  it('leaves no listener, no memory and no Redis channel behind', async ({
+    database,
+    server,
+    token,
+    session,
+    connection,
+    inspector,
+  }) => {
+    const { sessionId, stream, wsCycle, sseCycle, say } = cyclesOn({ server, token, connection, session });
     // Warm-up: code paths compiled, pools filled, caches populated before the baseline.
     for (let index = 1; index <= 60; index++) await wsCycle(index);
     for (let index = 1; index <= 20; index++) await sseCycle(index);
-    const baselineHeap = await settledHeap();
+    const baselineHeap = await settledHeap(database);
     const baselineRedis = inspector
       ? await ownRedisClients(inspector, Number(new URL(redisUrl ?? '').port || 6379))
       : [];
@@ -204,23 +226,23 @@ describe('1,000 subscribe/unsubscribe cycles', () => {
     for (let batch = 0; batch < 10; batch++) {
       const subscriptions = Array.from({ length: 10 }, () => subscribeWs(connection, LeakFeed, {}));
       cycles += subscriptions.length;
-      await eventually(`batch ${batch} is attached`, () => stream().subscriberCount === 10);
+      await eventually(server, `batch ${batch} is attached`, () => stream().subscriberCount === 10);
       await Promise.all(subscriptions.map((subscription) => subscription.close()));
     }
     // Server-Sent Events, ended by aborting the request.
     for (let index = 0; index < 200; index++, cycles++) await sseCycle(index);
     expect(cycles).toBe(1_000);
 
-    await eventually('every subscriber is detached', () => stream().subscriberCount === 0);
+    await eventually(server, 'every subscriber is detached', () => stream().subscriberCount === 0);
     // The socket survived all of it and still serves.
     const last = subscribeWs(connection, LeakSessionEvents, { sessionId: sessionId() });
-    await eventually('a fresh subscription attaches', () => stream().subscriberCount === 1);
+    await eventually(server, 'a fresh subscription attaches', () => stream().subscriberCount === 1);
     await say('after the cycles');
     expect((await last.waitFor(1, 5_000))[0]?.errors).toBeUndefined();
     await last.close();
-    await eventually('the last subscriber is detached', () => stream().subscriberCount === 0);
+    await eventually(server, 'the last subscriber is detached', () => stream().subscriberCount === 0);
 
-    const heap = await settledHeap();
+    const heap = await settledHeap(database);
     const growth = (heap - baselineHeap) / 1024 / 1024;
     console.info(
       `1,000 cycles in ${((performance.now() - started) / 1000).toFixed(1)} s; heapUsed ${(baselineHeap / 1024 / 1024).toFixed(1)} → ${(heap / 1024 / 1024).toFixed(1)} MB (gc ${collect ? 'forced' : 'not available'})`,

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Agent } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
-import { createTestDatabase, type TestDatabase } from './harness/database.js';
+import type { TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { it as base } from './harness/fixtures.js';
+import type { TestServer } from './harness/server.js';
 import { connectWs, type Subscription, subscribeWs, type WsConnection } from './harness/subscriptions.js';
 
 /**
@@ -35,26 +36,11 @@ const BACKGROUND_READS = [
   /"is_active" AS "isActive", "t0"\."role"::text FROM "public"\."iso_agents" AS "t0" WHERE "t0"\."id" IN/,
 ];
 
-let database: TestDatabase;
-let server: TestServer;
-let alice: Agent;
-let bob: Agent;
-let admin: Agent;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startTestServer(database, { EVENT_POLL_INTERVAL_MS: '100' });
-  [alice, bob, admin] = await Promise.all([
-    createAgent(database.prisma),
-    createAgent(database.prisma),
-    createAgent(database.prisma, 'ADMIN'),
-  ]);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const it = base
+  .extend('serverOptions', { scope: 'file' }, { environment: { EVENT_POLL_INTERVAL_MS: '100' } })
+  .extend('alice', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('bob', { scope: 'file' }, async ({ database }) => createAgent(database.prisma))
+  .extend('admin', { scope: 'file' }, async ({ database }) => createAgent(database.prisma, 'ADMIN'));
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,6 +55,7 @@ async function until(condition: () => boolean, what: string) {
  * stream before it returns (so their set-up statements are not counted as delivery).
  */
 async function subscribers<TData, TVariables>(
+  server: TestServer,
   agent: Agent,
   count: number,
   document: Parameters<typeof subscribeWs<TData, TVariables>>[1],
@@ -98,7 +85,7 @@ async function subscribers<TData, TVariables>(
 const TEST_WRITE = /^(BEGIN|UPDATE|INSERT)|COMMIT|pg_advisory_xact_lock/;
 
 /** A change written straight to the database, as the services write one (lock, event). */
-async function writeEvent(agent: Agent, sessionId: string) {
+async function writeEvent(database: TestDatabase, agent: Agent, sessionId: string) {
   await database.prisma.$transaction(async (tx) => {
     await tx.chatSession.update({ where: { id: sessionId }, data: { version: { increment: 1 } } });
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(7402117001)`;
@@ -107,10 +94,15 @@ async function writeEvent(agent: Agent, sessionId: string) {
 }
 
 /** The statements the server sent to deliver one event to every stream, its background reads aside. */
-async function statementsToDeliver(agent: Agent, sessionId: string, streams: Subscription<unknown>[]) {
+async function statementsToDeliver(
+  database: TestDatabase,
+  agent: Agent,
+  sessionId: string,
+  streams: Subscription<unknown>[],
+) {
   const before = streams.map((stream) => stream.results.length);
   database.statements.length = 0;
-  await writeEvent(agent, sessionId);
+  await writeEvent(database, agent, sessionId);
   await Promise.all(streams.map((stream, index) => stream.waitFor((before[index] ?? 0) + 1)));
   await settle(150);
   return database.statements.filter((sql) => !TEST_WRITE.test(sql) && !BACKGROUND_READS.some((read) => read.test(sql)));
@@ -120,15 +112,19 @@ describe('one execution per event for subscribers alike', () => {
   // Prisma batches look-ups made in one tick into one statement, so counting statements
   // alone would not tell a shared execution from a hundred batched ones: the statements
   // must be the very ones a single subscriber causes.
-  it('sends the same statements for 1 and for 100 subscribers with a nested selection', async () => {
+  it('sends the same statements for 1 and for 100 subscribers with a nested selection', async ({
+    database,
+    server,
+    alice,
+  }) => {
     const { session } = await createSessionGraph(database.prisma, alice, { quotes: 3 });
 
-    const one = await subscribers(alice, 1, NestedFeed, {});
-    const forOne = await statementsToDeliver(alice, session.id, one.streams);
+    const one = await subscribers(server, alice, 1, NestedFeed, {});
+    const forOne = await statementsToDeliver(database, alice, session.id, one.streams);
     await one.close();
 
-    const hundred = await subscribers(alice, 100, NestedFeed, {});
-    const forHundred = await statementsToDeliver(alice, session.id, hundred.streams);
+    const hundred = await subscribers(server, alice, 100, NestedFeed, {});
+    const forHundred = await statementsToDeliver(database, alice, session.id, hundred.streams);
 
     expect(forOne).toHaveLength(1);
     expect(forHundred).toEqual(forOne);
@@ -146,36 +142,42 @@ describe('one execution per event for subscribers alike', () => {
     await hundred.close();
   });
 
-  it('shares sessionEvents the same way', async () => {
+  it('shares sessionEvents the same way', async ({ database, server, alice }) => {
     const { session } = await createSessionGraph(database.prisma, alice);
     const variables = { sessionId: Buffer.from(`ChatSession:${session.id}`).toString('base64') };
 
-    const one = await subscribers(alice, 1, NestedSessionEvents, variables);
-    const forOne = await statementsToDeliver(alice, session.id, one.streams);
+    const one = await subscribers(server, alice, 1, NestedSessionEvents, variables);
+    const forOne = await statementsToDeliver(database, alice, session.id, one.streams);
     await one.close();
-    const forty = await subscribers(alice, 40, NestedSessionEvents, variables);
-    const forForty = await statementsToDeliver(alice, session.id, forty.streams);
+    const forty = await subscribers(server, alice, 40, NestedSessionEvents, variables);
+    const forForty = await statementsToDeliver(database, alice, session.id, forty.streams);
     await forty.close();
 
     expect(forOne).toHaveLength(1);
     expect(forForty).toEqual(forOne);
   });
 
-  it('executes once per visibility: an agent’s subscribers share, admins share, no one else', async () => {
+  it('executes once per visibility: an agent’s subscribers share, admins share, no one else', async ({
+    database,
+    server,
+    alice,
+    bob,
+    admin,
+  }) => {
     const { session } = await createSessionGraph(database.prisma, alice);
     const measureAlone = async (agent: Agent) => {
-      const alone = await subscribers(agent, 1, NestedFeed, {});
-      const statements = await statementsToDeliver(alice, session.id, alone.streams);
+      const alone = await subscribers(server, agent, 1, NestedFeed, {});
+      const statements = await statementsToDeliver(database, alice, session.id, alone.streams);
       await alone.close();
       return statements;
     };
     const aliceAlone = await measureAlone(alice);
     const adminAlone = await measureAlone(admin);
 
-    const alices = await subscribers(alice, 20, NestedFeed, {});
-    const bobs = await subscribers(bob, 20, NestedFeed, {});
-    const admins = await subscribers(admin, 20, NestedFeed, {});
-    const together = await statementsToDeliver(alice, session.id, [...alices.streams, ...admins.streams]);
+    const alices = await subscribers(server, alice, 20, NestedFeed, {});
+    const bobs = await subscribers(server, bob, 20, NestedFeed, {});
+    const admins = await subscribers(server, admin, 20, NestedFeed, {});
+    const together = await statementsToDeliver(database, alice, session.id, [...alices.streams, ...admins.streams]);
 
     // Alice's group and the admins' each executed once, as one of them alone would have.
     expect([...together].sort()).toEqual([...aliceAlone, ...adminAlone].sort());
