@@ -268,7 +268,8 @@ function bySession(events: SessionEvent[]): Map<string, SessionEvent[]> {
   return sessions;
 }
 
-describe('seeded events', () => {
+// The first test waits for the demo seed and the live story (fixtures): about 30 s on PGlite, more on a busy machine.
+describe('seeded events', { timeout: 180_000 }, () => {
   it('carry, per event type, the payload keys and the actor live events carry', ({ seeded, live }) => {
     expect(typeShapes(seeded.events)).toEqual(typeShapes(live));
   });
