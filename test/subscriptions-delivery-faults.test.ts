@@ -52,10 +52,9 @@ const it = base
     onCleanup(() => provided.drop());
     return provided;
   })
-  // Long enough that the blocked reads are still waiting when the test terminates them.
-  .extend('serverOptions', { scope: 'file' }, { environment: { STATEMENT_TIMEOUT_MS: '60000' } })
-  .extend('server', { scope: 'file' }, async ({ provided, serverOptions }, { onCleanup }) => {
-    const server = await startTestServer(provided.database, serverOptions.environment, serverOptions.dependencies);
+  // The harness opens the database without a statement timeout: the blocked reads wait until the test terminates them.
+  .extend('server', { scope: 'file' }, async ({ provided }, { onCleanup }) => {
+    const server = await startTestServer(provided.database);
     onCleanup(() => server.stop());
     return server;
   })
