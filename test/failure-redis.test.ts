@@ -150,6 +150,8 @@ function resilientSubscriber(url: string, token: string, sessionId: string) {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+/** p50 and max of some timings, rounded, for the figures. */
+const spread = (values: number[]) => ({ p50: Math.round(median(values)), max: Math.round(Math.max(...values)) });
 
 async function status(url: string): Promise<number> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
@@ -157,11 +159,28 @@ async function status(url: string): Promise<number> {
   return response.status;
 }
 
+/** What the steps below hand on to the next. */
+type Scenario = {
+  sessionId: string;
+  agentToken: string;
+  serviceToken: string;
+  /** Messages recorded through B so far: the session's stream ends with as many MESSAGE_RECORDED. */
+  recorded: number;
+  subscriber: ReturnType<typeof resilientSubscriber>;
+  /**
+   * What each phase measured, in the order measured; logged once Redis is back. A failing step's
+   * message shows the figures known by then.
+   */
+  figures: Record<string, unknown>;
+};
+
 describe.skipIf(!hasRedisBinary || !hasDatabase)('Redis goes down between two instances and comes back', () => {
   let redis: RedisInstance;
   let provided: ProvidedDatabase;
   let instanceA: ServerProcess;
   let instanceB: ServerProcess;
+  // Filled in by the steps below, which run in order, each on what the one before left.
+  const scenario = { recorded: 0, figures: {} } as Scenario;
 
   beforeAll(async () => {
     [redis, provided] = await Promise.all([startRedis(), provideDatabase()]);
@@ -187,76 +206,91 @@ describe.skipIf(!hasRedisBinary || !hasDatabase)('Redis goes down between two in
     await provided?.drop();
   });
 
-  it('keeps serving without Redis, feeds subscribers by polling, and resumes pokes once Redis is back', async () => {
+  const outputs = () => `A:\n${instanceA.output()}\nB:\n${instanceB.output()}`;
+
+  /** A message recorded through B; resolves with its id and when B answered. */
+  const recordOnB = async (content: string) => {
+    scenario.recorded += 1;
+    const input = {
+      sessionId: scenario.sessionId,
+      senderType: 'OPERATOR' as const,
+      content,
+      externalId: unique('redis-msg-'),
+    };
+    const sentAt = performance.now();
+    const payload = (await expectData(instanceB.url, RecordMessage, { input }, scenario.serviceToken)).recordMessage;
+    if (payload.__typename !== 'RecordMessagePayload') throw new Error(JSON.stringify(payload));
+    return {
+      messageId: uuidOf(payload.recorded.id),
+      answeredAt: performance.now(),
+      tookMs: performance.now() - sentAt,
+    };
+  };
+  /** B's answer to A's receipt, per message, one at a time. */
+  const deliveryLatencies = async (count: number, label: string, timeoutMs: number) => {
+    const latencies: number[] = [];
+    for (let index = 0; index < count; index++) {
+      const { messageId, answeredAt } = await recordOnB(`${label} ${index}`);
+      const event = await scenario.subscriber.waitForMessage(messageId, timeoutMs);
+      latencies.push(event.at - answeredAt);
+    }
+    return latencies;
+  };
+
+  // Both instances listen for pokes on Redis (each EventStream subscribes once).
+  const subscribedInstances = async () => {
+    const probe = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      const [, count] = (await probe.pubsub('NUMSUB', 'session-events:committed')) as [string, number];
+      return Number(count);
+    } catch {
+      return -1;
+    } finally {
+      probe.disconnect();
+    }
+  };
+  const untilSubscribed = async (timeoutMs: number) => {
+    const from = performance.now();
+    while ((await subscribedInstances()) < 2 && performance.now() - from < timeoutMs) await pause(100);
+    return { count: await subscribedInstances(), afterMs: Math.round(performance.now() - from) };
+  };
+
+  it('starts with both instances listening for pokes on Redis', async () => {
     const agent = await createAgent(provided.database.prisma);
-    const agentToken = await signToken(auth, { subject: agent.authSubject });
-    const serviceToken = await signToken(auth, { subject: 'service:redis-failure', service: true });
+    scenario.agentToken = await signToken(auth, { subject: agent.authSubject });
+    scenario.serviceToken = await signToken(auth, { subject: 'service:redis-failure', service: true });
     const started = (
       await expectData(
         instanceB.url,
         StartSession,
         { input: { agentId: globalId('Agent', agent.id), subject: unique('Redis ') } },
-        serviceToken,
+        scenario.serviceToken,
       )
     ).startSession;
     if (started.__typename !== 'StartSessionPayload') throw new Error(JSON.stringify(started));
-    const sessionId = started.session.id;
+    scenario.sessionId = started.session.id;
 
-    let recorded = 0;
-    /** A message recorded through B; resolves with its id and when B answered. */
-    const recordOnB = async (content: string) => {
-      recorded += 1;
-      const input = { sessionId, senderType: 'OPERATOR' as const, content, externalId: unique('redis-msg-') };
-      const sentAt = performance.now();
-      const payload = (await expectData(instanceB.url, RecordMessage, { input }, serviceToken)).recordMessage;
-      if (payload.__typename !== 'RecordMessagePayload') throw new Error(JSON.stringify(payload));
-      return {
-        messageId: uuidOf(payload.recorded.id),
-        answeredAt: performance.now(),
-        tookMs: performance.now() - sentAt,
-      };
-    };
-    /** B's answer to A's receipt, per message, one at a time. */
-    const deliveryLatencies = async (count: number, label: string, timeoutMs: number) => {
-      const latencies: number[] = [];
-      for (let index = 0; index < count; index++) {
-        const { messageId, answeredAt } = await recordOnB(`${label} ${index}`);
-        const event = await subscriber.waitForMessage(messageId, timeoutMs);
-        latencies.push(event.at - answeredAt);
-      }
-      return latencies;
-    };
-
-    // Both instances listen for pokes on Redis (each EventStream subscribes once).
-    const subscribedInstances = async () => {
-      const probe = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        const [, count] = (await probe.pubsub('NUMSUB', 'session-events:committed')) as [string, number];
-        return Number(count);
-      } catch {
-        return -1;
-      } finally {
-        probe.disconnect();
-      }
-    };
-    const untilSubscribed = async (timeoutMs: number) => {
-      const from = performance.now();
-      while ((await subscribedInstances()) < 2 && performance.now() - from < timeoutMs) await pause(100);
-      return { count: await subscribedInstances(), afterMs: Math.round(performance.now() - from) };
-    };
     const subscribedAtStart = await untilSubscribed(10_000);
-    expect(subscribedAtStart.count, `A:\n${instanceA.output()}\nB:\n${instanceB.output()}`).toBe(2);
+    expect(subscribedAtStart.count, outputs()).toBe(2);
+  });
 
-    // The subscriber on A starts from the beginning of the session's stream.
-    const subscriber = resilientSubscriber(instanceA.url, agentToken, sessionId);
+  it("feeds a subscriber on A the session's stream from its beginning", async () => {
+    const subscriber = resilientSubscriber(instanceA.url, scenario.agentToken, scenario.sessionId);
+    scenario.subscriber = subscriber;
     for (let waited = 0; subscriber.received.length === 0 && waited < 10_000; waited += 50) await pause(50);
     expect(subscriber.received.map((event) => event.type)).toEqual(['SESSION_STARTED']);
+  });
 
-    // Redis up: pokes deliver within milliseconds.
+  it('delivers each message recorded on B to the subscriber on A by poke, at a median under 150 ms', async () => {
     const before = await deliveryLatencies(5, 'before', 5_000);
+    scenario.figures['pokeLatencyBeforeMs'] = spread(before);
+    expect(median(before), `${JSON.stringify(scenario.figures)}\n${outputs()}`).toBeLessThan(150);
+  });
 
+  it('without Redis, keeps both instances ready and answering, writes under 2 s, and the poll delivering within two intervals', async () => {
+    const { subscriber, figures, sessionId, agentToken } = scenario;
     // Redis gone, without a goodbye.
     await redis.stop();
     const downAt = performance.now();
@@ -279,8 +313,16 @@ describe.skipIf(!hasRedisBinary || !hasDatabase)('Redis goes down between two in
       const event = await subscriber.waitForMessage(messageId, POLL_INTERVAL_MS * 3 + 2_000);
       whileDown.push(event.at - answeredAt);
     }
-    const downForMs = performance.now() - downAt;
+    figures['redisDownForMs'] = Math.round(performance.now() - downAt);
+    figures['mutationWhileDownMs'] = spread(mutationTimesWhileDown);
+    figures['pollLatencyWhileDownMs'] = spread(whileDown);
 
+    expect(Math.max(...mutationTimesWhileDown), JSON.stringify(figures)).toBeLessThan(2_000);
+    expect(Math.max(...whileDown), JSON.stringify(figures)).toBeLessThan(POLL_INTERVAL_MS * 2 + 500);
+  });
+
+  it('resumes delivery by poke within 15 s of Redis coming back, without a restart', async () => {
+    const { subscriber, figures } = scenario;
     // Redis back on the same port (empty, as after a crash): pokes must resume without a restart.
     await redis.start();
     const upAt = performance.now();
@@ -294,47 +336,38 @@ describe.skipIf(!hasRedisBinary || !hasDatabase)('Redis goes down between two in
         break;
       }
     }
-
-    const figures = {
-      pokeLatencyBeforeMs: { p50: Math.round(median(before)), max: Math.round(Math.max(...before)) },
-      redisDownForMs: Math.round(downForMs),
-      mutationWhileDownMs: {
-        p50: Math.round(median(mutationTimesWhileDown)),
-        max: Math.round(Math.max(...mutationTimesWhileDown)),
-      },
-      pollLatencyWhileDownMs: { p50: Math.round(median(whileDown)), max: Math.round(Math.max(...whileDown)) },
-      resubscribedAfterRestartMs: resubscribed.count === 2 ? resubscribed.afterMs : null,
-      pokesResumedAfterMs: Math.round(pokesResumedAfterMs),
-      pokeLatencyAfterMs: { p50: Math.round(median(after)), max: Math.round(Math.max(...after)) },
-      subscriberReconnects: subscriber.reconnects,
-    };
+    figures['resubscribedAfterRestartMs'] = resubscribed.count === 2 ? resubscribed.afterMs : null;
+    figures['pokesResumedAfterMs'] = Math.round(pokesResumedAfterMs);
+    figures['pokeLatencyAfterMs'] = spread(after);
+    figures['subscriberReconnects'] = subscriber.reconnects;
     console.info(`Redis outage figures: ${JSON.stringify(figures)}`);
 
-    const outputs = `\nA:\n${instanceA.output()}\nB:\n${instanceB.output()}`;
-    expect(median(before), `${JSON.stringify(figures)}${outputs}`).toBeLessThan(150);
-    expect(Math.max(...mutationTimesWhileDown), JSON.stringify(figures)).toBeLessThan(2_000);
-    expect(Math.max(...whileDown), JSON.stringify(figures)).toBeLessThan(POLL_INTERVAL_MS * 2 + 500);
-    expect(
-      pokesResumedAfterMs,
-      `pokes never resumed: ${JSON.stringify(figures)}\nA:\n${instanceA.output()}\nB:\n${instanceB.output()}`,
-    ).toBeLessThan(15_000);
+    expect(pokesResumedAfterMs, `pokes never resumed: ${JSON.stringify(figures)}\n${outputs()}`).toBeLessThan(15_000);
+  });
 
-    // Every event of the session, exactly once, in id order, as the table has them.
+  it('has given the subscriber every event of the session exactly once, in id order, as the table has them', async () => {
+    const { subscriber } = scenario;
+    // One more poll interval first, so that an event delivered late, or twice, would show.
     await pause(POLL_INTERVAL_MS + 500);
     const stored = await provided.database.prisma.sessionEvent.findMany({
-      where: { sessionId: uuidOf(sessionId) },
+      where: { sessionId: uuidOf(scenario.sessionId) },
       orderBy: { id: 'asc' },
     });
-    expect(stored.map((event) => event.type)).toEqual(['SESSION_STARTED', ...Array(recorded).fill('MESSAGE_RECORDED')]);
+    expect(stored.map((event) => event.type)).toEqual([
+      'SESSION_STARTED',
+      ...Array(scenario.recorded).fill('MESSAGE_RECORDED'),
+    ]);
     expect(subscriber.received.map((event) => event.id)).toEqual(
       stored.map((event) => globalId('SessionEvent', event.id.toString())),
     );
     expect(subscriber.problems).toEqual([]);
     await subscriber.close();
+  });
 
+  it('has both instances still up, and both stop cleanly', async () => {
     expect([instanceA.alive(), instanceB.alive()]).toEqual([true, true]);
     const exits = await Promise.all([instanceA.stop(), instanceB.stop()]);
-    expect(exits, `A:\n${instanceA.output()}\nB:\n${instanceB.output()}`).toEqual([
+    expect(exits, outputs()).toEqual([
       { code: 0, signal: null },
       { code: 0, signal: null },
     ]);
