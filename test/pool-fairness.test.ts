@@ -78,9 +78,35 @@ async function timed<T, V>(
   };
 }
 
+/** Polls `condition` every 50 ms; gives up after 30 s, naming `what` it waited for. */
+async function until(condition: () => Promise<boolean> | boolean, what: string) {
+  for (const from = performance.now(); !(await condition()); await pause(50)) {
+    if (performance.now() - from > 30_000) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+/** What the steps below hand on to the next. */
+type Scenario = {
+  hogSession: string;
+  hogToken: string;
+  bystanderToken: string;
+  /** Holds the hog's session row locked from the second step until the hog beyond its share is answered. */
+  locker: pg.Client;
+  /** How many of the hog's requests have been answered so far. */
+  answered: number;
+  hogAnswers: Promise<Answer[]>;
+  bystanderAnswers: Answer[];
+  healthz: number[];
+  mostBlocked: number;
+  /** The hog's answers, once the row is free. */
+  hogs?: Answer[];
+};
+
 describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the pool', () => {
   let provided: ProvidedDatabase;
   let server: AppProcess;
+  // Filled in by the steps below, which run in order, each on what the one before left.
+  const scenario = {} as Scenario;
 
   beforeAll(async () => {
     provided = await provideDatabase();
@@ -95,7 +121,26 @@ describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the 
     await provided?.drop();
   });
 
-  it('keeps a bystander and /healthz fast and refuses the hog with DATABASE_BUSY', async () => {
+  /** The hog's transactions blocked on that row: each holds a pooled connection. */
+  const blockedOnTheRow = async () =>
+    Number(
+      (
+        await scenario.locker.query<{ count: string }>(
+          "SELECT count(*) AS count FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+        )
+      ).rows[0]?.count,
+    );
+
+  /** What was measured so far, for the log and the assertions' messages. */
+  const figures = () =>
+    JSON.stringify({
+      bystanderMs: scenario.bystanderAnswers.map((answer) => answer.ms),
+      healthzMs: scenario.healthz,
+      mostBlocked: scenario.mostBlocked,
+      hog: scenario.hogs?.map((answer) => `${answer.status}:${answer.code ?? 'OK'}:${answer.ms}ms`),
+    });
+
+  it('answers a hog and a bystander agent, each with a session, while nothing is locked', async () => {
     const service = await server.serviceToken('service:fairness');
     const [hog, bystander] = await Promise.all([
       createAgent(provided.database.prisma),
@@ -108,103 +153,103 @@ describe.skipIf(!hasDatabase)('one agent cannot hold more than its share of the 
       return started.session.id;
     };
     const [hogSession] = await Promise.all([sessionOf(hog.id), sessionOf(bystander.id)]);
-    const hogToken = await server.tokenFor(hog.authSubject);
-    const bystanderToken = await server.tokenFor(bystander.authSubject);
+    scenario.hogSession = hogSession ?? '';
+    scenario.hogToken = await server.tokenFor(hog.authSubject);
+    scenario.bystanderToken = await server.tokenFor(bystander.authSubject);
     // Warm up: the first requests compile their queries and open the pool's connections.
-    const warmUp = { sessionId: hogSession ?? '', senderType: 'AGENT' as const, content: 'warm-up' };
+    const warmUp = { sessionId: scenario.hogSession, senderType: 'AGENT' as const, content: 'warm-up' };
     for (let round = 0; round < 2; round++) {
       await Promise.all([
-        expectData(server.url, RecordMessage, { input: warmUp }, hogToken),
-        expectData(server.url, MySessions, {}, bystanderToken),
+        expectData(server.url, RecordMessage, { input: warmUp }, scenario.hogToken),
+        expectData(server.url, MySessions, {}, scenario.bystanderToken),
       ]);
     }
+  });
 
+  it('lets the hog take its share of the pool with writes blocked on its locked session row', async () => {
+    const { hogSession, hogToken } = scenario;
     // Something else holds the hog's session row: every write of the hog waits on it, in a transaction.
     const locker = new pg.Client({ connectionString: provided.url });
+    scenario.locker = locker;
     await locker.connect();
     await locker.query('BEGIN');
-    await locker.query('SELECT 1 FROM chat_sessions WHERE id = $1 FOR UPDATE', [uuidOf(hogSession ?? '')]);
-    /** The hog's transactions blocked on that row: each holds a pooled connection. */
-    const blockedOnTheRow = async () =>
-      Number(
-        (
-          await locker.query<{ count: string }>(
-            "SELECT count(*) AS count FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
-          )
-        ).rows[0]?.count,
-      );
-    let answered = 0;
-    const hogAnswers = Promise.all(
+    await locker.query('SELECT 1 FROM chat_sessions WHERE id = $1 FOR UPDATE', [uuidOf(hogSession)]);
+    scenario.answered = 0;
+    // Awaited once the row is free, after the bystander's turn.
+    scenario.hogAnswers = Promise.all(
       Array.from({ length: HOG_REQUESTS }, (_, index) =>
         timed(
           server.url,
           RecordMessage,
-          { input: { sessionId: hogSession ?? '', senderType: 'AGENT', content: `hog ${index}` } },
+          { input: { sessionId: hogSession, senderType: 'AGENT', content: `hog ${index}` } },
           hogToken,
           (data) => data.recordMessage.__typename === 'RecordMessagePayload',
         ).finally(() => {
-          answered += 1;
+          scenario.answered += 1;
         }),
       ),
     );
-    const until = async (condition: () => Promise<boolean> | boolean, what: string) => {
-      for (const from = performance.now(); !(await condition()); await pause(50)) {
-        if (performance.now() - from > 30_000) throw new Error(`timed out waiting for ${what}`);
-      }
-    };
     await until(async () => (await blockedOnTheRow()) >= SHARE, 'the hog to hold its share');
+  });
 
-    // Meanwhile the bystander reads, one query at a time, and a probe asks /healthz.
+  it('meanwhile serves every bystander query, at a median under 1 s, and every /healthz probe under 1 s', async () => {
+    // The bystander reads, one query at a time, and a probe asks /healthz.
     const bystanderAnswers: Answer[] = [];
     const healthz: number[] = [];
-    let mostBlocked = 0;
+    Object.assign(scenario, { bystanderAnswers, healthz, mostBlocked: 0 });
     for (let round = 0; round < BYSTANDER_QUERIES; round++) {
       bystanderAnswers.push(
-        await timed(server.url, MySessions, {}, bystanderToken, (data) => data.sessions.totalCount === 1),
+        await timed(server.url, MySessions, {}, scenario.bystanderToken, (data) => data.sessions.totalCount === 1),
       );
       const probeAt = performance.now();
       const probe = await fetch(`${server.origin}/healthz`, { signal: AbortSignal.timeout(10_000) });
       await probe.arrayBuffer();
       healthz.push(probe.status === 200 ? Math.round(performance.now() - probeAt) : -probe.status);
-      mostBlocked = Math.max(mostBlocked, await blockedOnTheRow());
+      scenario.mostBlocked = Math.max(scenario.mostBlocked, await blockedOnTheRow());
     }
-    // The row stays locked until every hog request beyond its share has been answered.
-    await until(() => answered >= HOG_REQUESTS - SHARE, 'the hog beyond its share to be answered');
-    await locker.query('COMMIT');
-    await locker.end();
-    const hogs = await hogAnswers;
 
-    const figures = {
-      bystanderMs: bystanderAnswers.map((answer) => answer.ms),
-      healthzMs: healthz,
-      mostBlocked,
-      hog: hogs.map((answer) => `${answer.status}:${answer.code ?? 'OK'}:${answer.ms}ms`),
-    };
-    console.info(`Pool fairness figures: ${JSON.stringify(figures)}`);
-
-    // The bystander was served every time, each answer quickly; so was /healthz.
     expect(
       bystanderAnswers.filter((answer) => !answer.ok),
-      JSON.stringify(figures),
+      figures(),
     ).toEqual([]);
     const sorted = bystanderAnswers.map((answer) => answer.ms).sort((a, b) => a - b);
-    expect(sorted[Math.floor(sorted.length / 2)], JSON.stringify(figures)).toBeLessThan(BYSTANDER_BOUND_MS);
+    expect(sorted[Math.floor(sorted.length / 2)], figures()).toBeLessThan(BYSTANDER_BOUND_MS);
     expect(
       healthz.filter((ms) => ms < 0 || ms >= BYSTANDER_BOUND_MS),
-      JSON.stringify(figures),
+      figures(),
     ).toEqual([]);
+  });
+
+  it('answers every hog request beyond its share while its row is still locked', async () => {
+    // The row stays locked until every hog request beyond its share has been answered, so that
+    // none of them can be let through late by the lock going.
+    await until(() => scenario.answered >= HOG_REQUESTS - SHARE, 'the hog beyond its share to be answered');
+    await scenario.locker.query('COMMIT');
+    await scenario.locker.end();
+  });
+
+  it('keeps the hog to its share: those writes go through once the row is free, the rest are refused with DATABASE_BUSY (503, Retry-After)', async () => {
+    const hogs = await scenario.hogAnswers;
+    scenario.hogs = hogs;
+    console.info(`Pool fairness figures: ${figures()}`);
 
     // The hog's writes that held its share went through once the row was free; the rest were
-    // refused as busy, with a hint when to retry, and changed nothing.
+    // refused as busy, with a hint when to retry.
     const written = hogs.filter((answer) => answer.ok);
     const busy = hogs.filter((answer) => answer.code === 'DATABASE_BUSY');
-    expect(written.length + busy.length, JSON.stringify(figures)).toBe(HOG_REQUESTS);
-    expect(mostBlocked, JSON.stringify(figures)).toBe(SHARE);
-    expect(written.length, JSON.stringify(figures)).toBe(SHARE);
+    expect(written.length + busy.length, figures()).toBe(HOG_REQUESTS);
+    expect(scenario.mostBlocked, figures()).toBe(SHARE);
+    expect(written.length, figures()).toBe(SHARE);
     expect(busy.every((answer) => answer.status === 503 && Number(answer.retryAfter) > 0)).toBe(true);
+  });
+
+  it("stores only the hog's written messages: the refused ones changed nothing", async () => {
+    // Without the hog's answers (the step before failed) there is nothing to compare with.
+    if (!scenario.hogs) throw new Error("the hog's requests were never all answered");
+    const written = scenario.hogs.filter((answer) => answer.ok);
     const messages = await provided.database.prisma.message.count({
       where: {
-        conversation: { sessions: { some: { id: uuidOf(hogSession ?? '') } } },
+        conversation: { sessions: { some: { id: uuidOf(scenario.hogSession) } } },
         content: { startsWith: 'hog ' },
       },
     });
