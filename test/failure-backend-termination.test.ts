@@ -65,11 +65,21 @@ async function post<T, V>(url: string, document: TypedDocumentNode<T, V>, variab
   }
 }
 
+/** What the steps below hand on to the next. */
+type Scenario = {
+  /** Every answer the load got, in the order they came. */
+  outcomes: Outcome[];
+  /** The backends terminated and the answers counted by status and code, for the messages. */
+  figures: { terminated: number; mutations: Record<string, number>; queries: Record<string, number> };
+};
+
 describe.skipIf(!hasPostgresBinaries)('PostgreSQL backends terminated under write load', () => {
   let postgres: PostgresInstance;
   let server: AppProcess;
   let tokens: { service: string; agent: string };
   const sessions: string[] = [];
+  // Filled in by the first step; the ones after it check what the load and the terminations left.
+  const scenario = {} as Scenario;
 
   beforeAll(async () => {
     postgres = await startPostgres();
@@ -95,8 +105,12 @@ describe.skipIf(!hasPostgresBinaries)('PostgreSQL backends terminated under writ
     await postgres?.destroy();
   });
 
-  it('survives, answers DATABASE_UNAVAILABLE, serves again and stores every acknowledged write once', async () => {
+  /** A connection of the test's own, apart from the server's pool, to read what was stored. */
+  const openCheck = () => openDatabase({ kind: 'postgres', url: postgres.url('app'), poolSize: 2 });
+
+  it('survives ten rounds of terminated backends under write and read load', async () => {
     const outcomes: Outcome[] = [];
+    scenario.outcomes = outcomes;
     let loading = true;
     const writer = async (index: number) => {
       while (loading) {
@@ -155,42 +169,58 @@ describe.skipIf(!hasPostgresBinaries)('PostgreSQL backends terminated under writ
       }
       return counts;
     };
-    const figures = { terminated, mutations: byCode('mutation'), queries: byCode('query') };
-    console.info(`Backend terminations, figures: ${JSON.stringify(figures)}`);
+    scenario.figures = { terminated, mutations: byCode('mutation'), queries: byCode('query') };
+    console.info(`Backend terminations, figures: ${JSON.stringify(scenario.figures)}`);
 
+    // Alive first: a server that died ends the terminations early, and that is the failure to report.
     expect(server.alive(), `the server died:\n${server.output().slice(-4000)}`).toBe(true);
     expect(terminated).toBeGreaterThanOrEqual(TERMINATIONS);
+  });
+
+  it('refuses only with 503 DATABASE_UNAVAILABLE or DATABASE_BUSY: nothing masked, no connection dropped', () => {
     // Every refusal is a 503 that says the database was unavailable (or, on a loaded machine,
     // busy); nothing is masked as an internal error, no connection is dropped.
-    const failures = outcomes.filter((outcome) => outcome.code !== 'OK');
+    const failures = scenario.outcomes.filter((outcome) => outcome.code !== 'OK');
     expect(
       failures.filter(
         (outcome) =>
           outcome.status !== 503 || (outcome.code !== 'DATABASE_UNAVAILABLE' && outcome.code !== 'DATABASE_BUSY'),
       ),
-      `${JSON.stringify(figures)}\n${server.output().slice(-4000)}`,
+      `${JSON.stringify(scenario.figures)}\n${server.output().slice(-4000)}`,
     ).toEqual([]);
+  });
 
-    // Serves again without a restart: ready, and a write and a read succeed.
+  it('serves again without a restart: ready, and a write and a read succeed', async () => {
     expect((await fetch(`${server.origin}/readyz`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
     const after = { sessionId: sessions[0] ?? '', senderType: 'SYSTEM' as const, content: 'after the terminations' };
     const recorded = await expectData(server.url, RecordMessage, { input: after }, tokens.service);
     expect(recorded.recordMessage).toMatchObject({ created: true });
     expect((await expectData(server.url, SessionsPage, {}, tokens.agent)).sessions.totalCount).toBe(SESSIONS);
+  });
 
-    // Acknowledged writes are stored, each once; the counters and the event log agree with the rows.
-    const check = openDatabase({ kind: 'postgres', url: postgres.url('app'), poolSize: 2 });
+  it('stores every acknowledged write exactly once, and none that no client was told about', async () => {
+    const check = openCheck();
     try {
       const stored = await check.prisma.message.findMany({
         where: { externalId: { startsWith: 'term-' } },
         select: { externalId: true },
       });
       const storedIds = new Set(stored.map((message) => message.externalId));
-      const acknowledged = outcomes.filter((outcome) => outcome.kind === 'mutation' && outcome.code === 'OK');
+      const acknowledged = scenario.outcomes.filter((outcome) => outcome.kind === 'mutation' && outcome.code === 'OK');
       expect(acknowledged.filter((outcome) => !storedIds.has(outcome.externalId ?? null))).toEqual([]);
       expect(stored.length).toBe(storedIds.size);
       // A row nobody was told about could only come from a connection lost during COMMIT.
-      expect(stored.length, `rows that no client was told about; ${JSON.stringify(figures)}`).toBe(acknowledged.length);
+      expect(stored.length, `rows that no client was told about; ${JSON.stringify(scenario.figures)}`).toBe(
+        acknowledged.length,
+      );
+    } finally {
+      await check.close();
+    }
+  });
+
+  it("keeps each session's message counter and event log in agreement with its rows", async () => {
+    const check = openCheck();
+    try {
       for (const sessionId of sessions) {
         const session = await check.prisma.chatSession.findUniqueOrThrow({
           where: { id: uuidOf(sessionId) },
