@@ -1,7 +1,7 @@
 /**
  * receiveQuote under load, through HTTP, on PostgreSQL, side by side with its raw limit.
  *
- *   npx tsx bench/receive-quote.ts [--clients 32] [--quotes 3000] [--rounds 4] [--sessions 50] [--pool 10]
+ *   npx tsx bench/receive-quote.ts [--clients 32] [--quotes 3000] [--rounds 4] [--sessions 50] [--pool 10] [--profile]
  *
  * Creates a throwaway database on BENCH_DATABASE_URL (default: the local server), starts
  * the real app on it, and delivers new quotes twice: spread over many sessions, then every
@@ -20,6 +20,9 @@
  * when one does not.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { print } from 'graphql';
@@ -28,6 +31,7 @@ import { signToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { graphql } from '../test/generated/index.js';
+import { summariseCpuProfile } from './cpu-profile-summary.js';
 import { startSideProcess, stopSideProcess } from './side-process.js';
 import { createThrowawayDatabase } from './throwaway-database.js';
 
@@ -65,6 +69,8 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '4' },
     sessions: { type: 'string', default: '50' },
     pool: { type: 'string', default: '10' },
+    /** Runs the server under `node --cpu-prof` and prints where its CPU time went. */
+    profile: { type: 'boolean', default: false },
   },
 });
 const clients = positive('clients');
@@ -99,12 +105,13 @@ async function main(): Promise<number> {
   if (config.database.kind !== 'postgres') throw new Error('the benchmark needs PostgreSQL');
   // The server as deployed, in a process of its own (it migrates the database as it starts):
   // the load generator's HTTP client must not share, and slow, the server's event loop.
-  const server = await startSideProcess('server', ['src/main.ts'], {
-    ...environment,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    SEED_DEMO_DATA: 'never',
-  });
+  const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'receive-quote-profile-')) : undefined;
+  const server = await startSideProcess(
+    'server',
+    ['src/main.ts'],
+    { ...environment, HOST: '127.0.0.1', PORT: '0', SEED_DEMO_DATA: 'never' },
+    profileDir,
+  );
   const database = openDatabase(config.database);
   try {
     const endpoint = `${server.origin}/graphql`;
@@ -186,6 +193,10 @@ async function main(): Promise<number> {
     await stopSideProcess(server);
     await database.close();
     await throwaway.drop();
+    for (const file of profileDir ? readdirSync(profileDir) : []) {
+      console.log(`\nserver CPU profile (${join(profileDir as string, file)}):`);
+      console.log(summariseCpuProfile(join(profileDir as string, file), 25));
+    }
   }
 }
 
