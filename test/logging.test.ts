@@ -1,14 +1,12 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { describe, expect } from 'vitest';
-import { createApp } from '../src/app.js';
 import { signToken } from '../src/auth/tokens.js';
-import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { graphql } from './generated/index.js';
 import { unique } from './harness/factories.js';
 import { it as base } from './harness/fixtures.js';
-import type { TestServer } from './harness/server.js';
+import { startTestServer, type TestServer } from './harness/server.js';
 import { connectWs } from './harness/subscriptions.js';
 
 const JWT_SECRET = `logging-test-secret-${unique()}-0123456789`;
@@ -47,25 +45,9 @@ const it = base
         logs.lines.push(JSON.parse(line) as LogLine);
       },
     });
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      JWT_SECRET,
-      RATE_LIMIT_PER_MINUTE: '0',
-      SERVICE_RATE_LIMIT_PER_MINUTE: '0',
-      SHUTDOWN_TIMEOUT_MS: '2000',
-    });
-    const app = await createApp({ config, database, logger });
-    onCleanup(() => app.stop());
-    const url = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
-    return {
-      app,
-      config,
-      url,
-      origin: new URL(url).origin,
-      tokenFor: (subject, options) => signToken(config.auth, { subject, ...options }),
-      serviceToken: () => signToken(config.auth, { subject: 'service:test', service: true }),
-      stop: () => app.stop(),
-    };
+    const server = await startTestServer(database, { JWT_SECRET }, { logger });
+    onCleanup(() => server.stop());
+    return server;
   })
   /** POSTs an operation (as the agent unless given another bearer) and returns the response's request id with the result. */
   .extend(

@@ -20,7 +20,7 @@ export type TestServer = {
 export async function startTestServer(
   database: Database,
   environment: NodeJS.ProcessEnv = {},
-  dependencies: Pick<AppDependencies, 'traceExporter'> = {},
+  dependencies: Pick<AppDependencies, 'traceExporter' | 'logger'> = {},
 ): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -31,6 +31,7 @@ export async function startTestServer(
     SERVICE_RATE_LIMIT_PER_MINUTE: '0',
     ...environment,
   });
+  // A given logger (a test reading the lines) replaces the silent one.
   const app = await createApp({ config, database, logger: createLogger(config.logLevel), ...dependencies });
   const url = (await app.start(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
   return {
