@@ -17,6 +17,8 @@ const LOOKUP_TIMEOUT_MS = 1_000;
  */
 export function registerEventStreamMetrics(metrics: Metrics, events: EventStream): void {
   let pending: Promise<StreamPosition | undefined> | undefined;
+  // prom-client collects a registry's metrics concurrently, so the three gauges of one scrape
+  // all find this look-up pending and share its snapshot.
   const snapshot = () =>
     (pending ??= withTimeout(events.newestCommitted())
       .then((newest) => (newest === undefined ? undefined : { newest, delivered: events.lastDelivered }))
