@@ -1,11 +1,12 @@
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import { createGraphQLError, isAsyncIterable, type Plugin, Repeater } from 'graphql-yoga';
+import { createGraphQLError, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { AgentRevocations } from '../../auth/revocation.js';
 import type { Context } from '../../graphql/context.js';
 import { maskError } from '../../graphql/errors-mask.js';
 import type { Logger } from '../../logger.js';
 import { encodeEventCursor } from './event-cursor.js';
 import type { EventScope, StreamedEvent } from './event-stream.js';
+import { PushIterator } from './push-iterator.js';
 
 /**
  * Delivering events to one subscriber: each event reaches it whole or not at all, only
@@ -66,7 +67,7 @@ export function deliverEvents(
         return next;
       }
     },
-    return: (value?: unknown) => events.return(value),
+    return: () => events.return(),
     throw: (error?: unknown) => events.throw(error),
   };
   return tracked;
@@ -139,42 +140,46 @@ function guardStream(
   delivery: Delivery | undefined,
   watchViewer: (revoke: (message: string) => void) => () => void,
   onEnded: (error: GraphQLError, cause?: unknown) => void,
-) {
-  return new Repeater<ExecutionResult>(async (push, stop) => {
-    const iterator = results[Symbol.asyncIterator]();
-    // The client went away or the stream ended: the source lets go of its subscriber.
-    void stop.then(() => iterator.return?.());
-    let ended = false;
-    const end = async (error: GraphQLError, cause?: unknown) => {
-      // Set at once, so that no result is pushed after the error, even one already under way.
-      if (ended) return;
-      ended = true;
-      onEnded(error, cause);
-      await push({ errors: [error] });
-      stop();
-    };
+): AsyncIterableIterator<ExecutionResult> {
+  const iterator = results[Symbol.asyncIterator]();
+  // Room for one result: the next event is pulled only once the subscriber has taken the last.
+  const guarded: PushIterator<ExecutionResult> = new PushIterator(1, () => {
     // Revocation ends the stream from the watcher's callback. Racing each `next()` against a
     // "revoked" promise instead would leave a reaction on that promise per event, kept until
     // the stream ends: about 300 bytes an event, gigabytes an hour for a busy dashboard fleet.
-    const unwatch = watchViewer(
-      (message) => void end(streamEndedError('UNAUTHENTICATED', message, delivery?.position)),
-    );
-    void stop.then(unwatch);
+    const unwatch = watchViewer((message) => end(streamEndedError('UNAUTHENTICATED', message, delivery?.position)));
+    // The client went away or the stream ended: the source lets go of its subscriber.
+    guarded.onStop(() => {
+      unwatch();
+      void iterator.return?.();
+    });
+    void pump();
+  });
+  const end = (error: GraphQLError, cause?: unknown) => {
+    // Once ended, no result is pushed after the error, even one already under way.
+    if (guarded.ended) return;
+    onEnded(error, cause);
+    guarded.finish({ errors: [error] });
+  };
+  const pump = async () => {
     try {
       for (;;) {
+        await guarded.waitForRoom();
+        if (guarded.ended) return;
         const next = await iterator.next();
-        if (ended) return;
+        if (guarded.ended) return;
         if (next.done) break;
         const failure = next.value.errors?.find((error) => TRANSIENT_CODES.has(codeOf(error) ?? ''));
-        if (failure) return await end(interruptedError(codeOf(failure) ?? '', delivery?.position), failure);
+        if (failure) return end(interruptedError(codeOf(failure) ?? '', delivery?.position), failure);
         if (delivery?.current) delivery.position = delivery.current.id;
-        await push(next.value);
+        guarded.push(next.value);
       }
-      stop();
+      guarded.end();
     } catch (error) {
-      await end(endingError(error, delivery?.position), error);
+      end(endingError(error, delivery?.position), error);
     }
-  });
+  };
+  return guarded;
 }
 
 /** setTimeout fires at once beyond 2^31 - 1 ms (about 24.8 days); longer waits are chained. */

@@ -1,11 +1,11 @@
 import { GraphQLError } from 'graphql';
-import { FixedBuffer, Repeater } from 'graphql-yoga';
 import type { Prisma, PrismaClient, SessionEvent } from '../../generated/prisma/client.js';
 import type { SessionEventType, SessionStatus, WorkflowStep } from '../../generated/prisma/enums.js';
 import type { Logger } from '../../logger.js';
 import type { PubSub } from '../../pubsub.js';
 import { onCommitted } from './event-log.js';
 import { announceCommitted } from './publish.js';
+import { PushIterator } from './push-iterator.js';
 
 /**
  * An event as subscribers receive it: the stored row, which carries where its session
@@ -188,75 +188,73 @@ export class EventStream {
    * gap and no duplicate at the seam. Without `after`, only what happens from now on.
    * `onStart` learns the position the stream starts after (`after`, or "now"), once known.
    */
-  subscribe(scope: EventScope, after?: bigint, onStart?: (position: bigint) => void): AsyncGenerator<StreamedEvent> {
-    const backlog = this.subscriberBacklog;
+  subscribe(scope: EventScope, after?: bigint, onStart?: (position: bigint) => void): PushIterator<StreamedEvent> {
     // Waiting events live here, up to the backlog, and nowhere else: a subscriber that
     // does not keep up is stopped, never left to pile up pending pushes.
-    const waiting = new FixedBuffer(backlog);
-    return new Repeater<StreamedEvent>(async (push, stop) => {
-      const buffered: StreamedEvent[] = [];
-      let replaying = true;
-      // "From now on" means after everything committed so far, not after what this
-      // instance happened to have read: catch up first, then take the seam.
-      await this.catchUp();
-      // Registered before reading the log, so nothing committed meanwhile is missed.
-      const seam = this.position;
-      let delivered = after ?? seam;
-      onStart?.(delivered);
-      // It still receives what is waiting, then this error; everything it received is in
-      // order, so its last cursor is a safe place to resume from.
-      const fellBehind = () => stop(fellBehindError());
-      const deliver = (event: StreamedEvent) => {
-        if (event.id <= delivered) return;
-        if (waiting.full) return fellBehind();
-        delivered = event.id;
-        // With room in the buffer the push settles at once; it never queues.
-        void push(event);
-      };
-      const subscriber: Subscriber = {
-        receive: (event) => {
-          if (!inScope(scope, event)) return;
-          if (!replaying) return deliver(event);
-          if (buffered.length >= backlog) return fellBehind();
-          buffered.push(event);
-        },
-        stop,
-      };
-      // Shutdown began while this one was catching up: complete it now, it would get nothing.
-      if (this.stopping) {
-        stop();
-        return;
-      }
-      this.subscribers.add(subscriber);
-      let stopped = false;
-      void stop.then(() => {
-        stopped = true;
-      });
-      try {
-        if (after !== undefined) {
-          // A subscriber stopped mid-replay (gone, cut off, shutdown) needs no more pages.
-          for (let from = after; from < seam && !stopped; ) {
-            const page = await this.read({ ...scopeWhere(scope), id: { gt: from, lte: seam } });
-            for (const event of page) await pushInOrder(event);
-            if (page.length < BATCH) break;
-            from = page[page.length - 1]?.id ?? seam;
-          }
-        }
-        for (const event of buffered) deliver(event);
-        replaying = false;
-        await stop;
-      } catch (error) {
-        stop(error);
-      } finally {
-        this.subscribers.delete(subscriber);
-      }
+    const events: PushIterator<StreamedEvent> = new PushIterator(this.subscriberBacklog, () => {
+      this.attach(events, scope, after, onStart).catch((error: unknown) => events.fail(error));
+    });
+    return events;
+  }
 
-      async function pushInOrder(event: StreamedEvent) {
-        if (event.id <= delivered) return;
-        delivered = event.id;
-        await push(event);
+  /** Feeds `events` from the log after `after`, then from the live fan-out, until it ends. */
+  private async attach(
+    events: PushIterator<StreamedEvent>,
+    scope: EventScope,
+    after: bigint | undefined,
+    onStart: ((position: bigint) => void) | undefined,
+  ): Promise<void> {
+    const backlog = this.subscriberBacklog;
+    const buffered: StreamedEvent[] = [];
+    let replaying = true;
+    // "From now on" means after everything committed so far, not after what this
+    // instance happened to have read: catch up first, then take the seam.
+    await this.catchUp();
+    // Registered before reading the log, so nothing committed meanwhile is missed.
+    const seam = this.position;
+    let delivered = after ?? seam;
+    onStart?.(delivered);
+    // It still receives what is waiting, then this error; everything it received is in
+    // order, so its last cursor is a safe place to resume from.
+    const fellBehind = () => events.fail(fellBehindError());
+    const deliver = (event: StreamedEvent) => {
+      if (event.id <= delivered) return;
+      if (events.full) return fellBehind();
+      delivered = event.id;
+      events.push(event);
+    };
+    const subscriber: Subscriber = {
+      receive: (event) => {
+        if (!inScope(scope, event)) return;
+        if (!replaying) return deliver(event);
+        if (buffered.length >= backlog) return fellBehind();
+        buffered.push(event);
+      },
+      stop: (error) => (error === undefined ? events.end() : events.fail(error)),
+    };
+    // Shutdown began while this one was catching up: complete it now, it would get nothing.
+    if (this.stopping) return events.end();
+    // Gone, cut off or shut down, it leaves the fan-out at once, mid-replay too.
+    if (events.ended) return;
+    this.subscribers.add(subscriber);
+    events.onStop(() => this.subscribers.delete(subscriber));
+    if (after !== undefined) {
+      // A subscriber stopped mid-replay needs no more pages.
+      for (let from = after; from < seam && !events.ended; ) {
+        const page = await this.read({ ...scopeWhere(scope), id: { gt: from, lte: seam } });
+        for (const event of page) {
+          if (event.id <= delivered) continue;
+          await events.waitForRoom();
+          if (events.ended) return;
+          delivered = event.id;
+          events.push(event);
+        }
+        if (page.length < BATCH) break;
+        from = page[page.length - 1]?.id ?? seam;
       }
-    }, waiting);
+    }
+    for (const event of buffered) deliver(event);
+    replaying = false;
   }
 }
 
