@@ -1,5 +1,5 @@
 import { GraphQLError, getOperationAST } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Viewer } from '../../auth/viewer.js';
 import { isDatabaseUnavailable, isPoolExhausted, isStatementTimeout } from '../../db/availability.js';
 import type { Logger } from '../../logger.js';
@@ -8,6 +8,7 @@ import type { OperationMetrics, Transport } from '../../observability/operation-
 import { type RequestState, requestStateOf } from '../../request-deadline.js';
 import { withExtensions } from '../compiled-read/raw-json-result.js';
 import type { Context } from '../context.js';
+import { observeStream } from './observed-stream.js';
 
 /** The request's id: the caller's `X-Request-Id` when it sent a sane one, else a new UUID. */
 export function requestIdOf(request: Request | undefined): string {
@@ -163,8 +164,8 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
         metrics.finished({ ...line, operationType, transport });
       };
       return {
-        onSubscribeResult({ result }) {
-          if (!(Symbol.asyncIterator in Object(result))) {
+        onSubscribeResult({ result, setResult }) {
+          if (!isAsyncIterable(result)) {
             // Refused or failed before its stream started (rate limit, cost, not found).
             const errors = (result as { errors?: readonly GraphQLError[] }).errors ?? [];
             for (const error of errors) logIfUnexpected(logger, context.requestState.id, error);
@@ -175,28 +176,29 @@ export function observabilityPlugin(logger: Logger, metrics: OperationMetrics): 
           logged();
           logger.info('subscription started', fields);
           stream = metrics.subscriptionStarted(transport, field);
-          return {
-            onNext({ result: next }) {
-              results += 1;
-              stream?.delivered();
-              for (const error of next.errors ?? []) {
-                logIfUnexpected(logger, context.requestState.id, error);
-                codes.push(codeOf(error));
-              }
-            },
-            onEnd: end,
-          };
-        },
-        // A stream that fails ends here rather than in onEnd.
-        onSubscribeError({ error }) {
-          if (error instanceof GraphQLError) {
-            logIfUnexpected(logger, context.requestState.id, error);
-            codes.push(codeOf(error));
-          } else {
-            logUnexpected(logger, context.requestState.id, error as Error);
-            codes.push('INTERNAL_SERVER_ERROR');
-          }
-          end();
+          setResult(
+            observeStream(result, {
+              next(next) {
+                results += 1;
+                stream?.delivered();
+                for (const error of next.errors ?? []) {
+                  logIfUnexpected(logger, context.requestState.id, error);
+                  codes.push(codeOf(error));
+                }
+              },
+              end,
+              fail(error) {
+                if (error instanceof GraphQLError) {
+                  logIfUnexpected(logger, context.requestState.id, error);
+                  codes.push(codeOf(error));
+                } else {
+                  logUnexpected(logger, context.requestState.id, error as Error);
+                  codes.push('INTERNAL_SERVER_ERROR');
+                }
+                end();
+              },
+            }),
+          );
         },
       };
     },

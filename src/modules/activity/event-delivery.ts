@@ -56,17 +56,17 @@ export function deliverEvents(
   });
   // Pulled only when the executor asks for the next event, which it does once the
   // previous result has been taken: so `current` is the event of the result that follows.
+  const take = (
+    next: IteratorResult<StreamedEvent>,
+  ): IteratorResult<StreamedEvent> | Promise<IteratorResult<StreamedEvent>> => {
+    if (next.done) return next;
+    if (!wanted(next.value)) return events.next().then(take);
+    delivery.current = next.value;
+    return next;
+  };
   const tracked: AsyncIterableIterator<StreamedEvent> = {
     [Symbol.asyncIterator]: () => tracked,
-    async next() {
-      for (;;) {
-        const next = await events.next();
-        if (next.done) return next;
-        if (!wanted(next.value)) continue;
-        delivery.current = next.value;
-        return next;
-      }
-    },
+    next: () => events.next().then(take),
     return: () => events.return(),
     throw: (error?: unknown) => events.throw(error),
   };
@@ -164,7 +164,8 @@ function guardStream(
   const pump = async () => {
     try {
       for (;;) {
-        await guarded.waitForRoom();
+        // Awaited only when full: a resolved await still costs every delivery a tick.
+        if (guarded.full) await guarded.waitForRoom();
         if (guarded.ended) return;
         const next = await iterator.next();
         if (guarded.ended) return;

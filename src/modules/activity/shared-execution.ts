@@ -33,7 +33,12 @@ export const SHARED_EXECUTION = 'sharedExecution';
 /** Results a group keeps for members that have not yet taken them; a member further behind executes its own. */
 const RESULTS_PER_GROUP = 128;
 
-type SharedResult = { result: Promise<ExecutionResult>; untaken: number };
+type SharedResult = {
+  result: Promise<ExecutionResult>;
+  /** The result once settled: the members after the first take it without another promise. */
+  settled?: ExecutionResult;
+  untaken: number;
+};
 
 /** The subscribers that share results: how many are attached, and the results of recent events. */
 type Group = {
@@ -98,10 +103,10 @@ function resultFor(
   group: Group,
   event: StreamedEvent,
   run: () => ExecutionResult | Promise<ExecutionResult>,
-): Promise<ExecutionResult> {
+): ExecutionResult | Promise<ExecutionResult> {
   let shared = group.results.get(event.id);
   if (!shared) {
-    if (event.id < group.newest) return Promise.resolve(run());
+    if (event.id < group.newest) return run();
     group.newest = event.id;
     const entry: SharedResult = { result: Promise.resolve(run()), untaken: group.members };
     shared = entry;
@@ -112,18 +117,19 @@ function resultFor(
       if (oldest !== undefined) group.results.delete(oldest);
     }
     void entry.result.then((result) => {
+      entry.settled = result;
       if (result.errors?.length && group.results.get(event.id) === entry) group.results.delete(event.id);
     });
   }
   shared.untaken--;
   if (shared.untaken <= 0 && group.results.get(event.id) === shared) group.results.delete(event.id);
-  return shared.result;
+  return shared.settled ?? shared.result;
 }
 
 /** Maps a subscriber's events to their shared results; leaves the group once, however the stream ends. */
 function sharedResults(
   source: AsyncIterableIterator<StreamedEvent>,
-  resultOf: (event: StreamedEvent) => Promise<ExecutionResult>,
+  resultOf: (event: StreamedEvent) => ExecutionResult | Promise<ExecutionResult>,
   onEnd: () => void,
 ): AsyncIterableIterator<ExecutionResult> {
   let ended = false;
@@ -132,21 +138,28 @@ function sharedResults(
     ended = true;
     onEnd();
   };
+  const failed = (error: unknown): never => {
+    end();
+    throw error;
+  };
+  const delivered = (value: ExecutionResult): IteratorResult<ExecutionResult> => ({ done: false, value });
+  // Plain `then`s rather than an async function: this runs for every member and every event.
+  const resultAfter = (next: IteratorResult<StreamedEvent>) => {
+    if (next.done) {
+      end();
+      return { done: true, value: undefined } as const;
+    }
+    let result: ExecutionResult | Promise<ExecutionResult>;
+    try {
+      result = resultOf(next.value);
+    } catch (error) {
+      return failed(error);
+    }
+    return result instanceof Promise ? result.then(delivered, failed) : delivered(result);
+  };
   const iterator: AsyncIterableIterator<ExecutionResult> = {
     [Symbol.asyncIterator]: () => iterator,
-    async next() {
-      try {
-        const next = await source.next();
-        if (next.done) {
-          end();
-          return { done: true, value: undefined };
-        }
-        return { done: false, value: await resultOf(next.value) };
-      } catch (error) {
-        end();
-        throw error;
-      }
-    },
+    next: () => source.next().then(resultAfter, failed),
     async return() {
       end();
       await source.return?.();
