@@ -22,6 +22,7 @@ import { queryLimitsPlugin } from './graphql/plugins/limits.js';
 import { observabilityPlugin } from './graphql/plugins/observability.js';
 import { productionPlugins } from './graphql/plugins/production.js';
 import { memoryRateLimiter, rateLimitPlugin, redisRateLimiter } from './graphql/plugins/rate-limit.js';
+import { requestBodyLimitPlugin } from './graphql/plugins/request-body-limit.js';
 import { requestDeadlinePlugin } from './graphql/plugins/request-deadline.js';
 import { trustedDocumentsPlugin } from './graphql/plugins/trusted-documents.js';
 import { viewerStandingPlugin } from './graphql/plugins/viewer-standing.js';
@@ -141,7 +142,8 @@ export async function createApp({
     logging: false,
     landingPage: false,
     healthCheckEndpoint: '/healthz',
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    // requestBodyLimitPlugin below enforces MAX_BODY_BYTES, without yoga's stream per request.
+    maxRequestBodySize: false,
     batching: config.limits.maxBatchSize > 0 ? { limit: config.limits.maxBatchSize } : false,
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: true } : undefined,
     graphiql: config.graphiql
@@ -157,6 +159,8 @@ export async function createApp({
       ...(config.metrics.onApiPort ? [metricsEndpointPlugin(metrics)] : []),
       ...(servesMetrics ? [phaseMetricsPlugin(metrics)] : []),
       chatSessionsRestPlugin({ contextOf: contextFactory.confirmed, limits: config.limits, limiter, logger }),
+      // After yoga's request parsers (registered before any of these): it wraps the chosen one.
+      requestBodyLimitPlugin(config.limits.maxBodyBytes),
       // Before observability, so that it sees the results subscribers get.
       eventDeliveryPlugin(logger, revocations),
       observabilityPlugin(logger, operationMetrics),

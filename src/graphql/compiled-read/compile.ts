@@ -28,14 +28,18 @@ import { type Connection, type Field, READ_MODEL } from './read-model.js';
 export type CompiledRead = { sql: string; params: unknown[] };
 
 class NotCompilable extends Error {}
+/** One instance, thrown again and again: a new Error would capture a stack each time, for nothing. */
+const NOT_COMPILABLE = new NotCompilable();
 const bail = (): never => {
-  throw new NotCompilable();
+  throw NOT_COMPILABLE;
 };
 
 /** An operation's compilation, for as long as its arguments live and its viewer is the same. */
 const compilations = new WeakMap<ExecutionArgs, { viewer: Viewer; compiled: CompiledRead | undefined }>();
 
 export function compileRead(args: ExecutionArgs, viewer: Viewer): CompiledRead | undefined {
+  // Mutations and subscriptions never compile: said before a compiler is built and throws.
+  if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return undefined;
   const known = compilations.get(args);
   if (known?.viewer === viewer) return known.compiled;
   let compiled: CompiledRead | undefined;

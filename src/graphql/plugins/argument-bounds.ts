@@ -1,7 +1,9 @@
 import {
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   GraphQLError,
+  type GraphQLField,
   type GraphQLInputType,
   type GraphQLSchema,
   getArgumentValues,
@@ -12,6 +14,7 @@ import {
   isListType,
   isScalarType,
   Kind,
+  type OperationDefinitionNode,
   TypeInfo,
   visit,
   visitWithTypeInfo,
@@ -88,6 +91,49 @@ function oversized(value: unknown, type: GraphQLInputType, path: string, coordin
   return undefined;
 }
 
+/** A field in the document that takes arguments, with its definition: where a bound can be broken. */
+type ArgumentSite = { definition: GraphQLField<unknown, unknown>; node: FieldNode };
+
+/**
+ * The argument sites of a document's operation and fragments, found once per parsed
+ * document (yoga caches those): the walk with type information cost a few per cent of
+ * a small mutation's CPU when it ran on every request.
+ */
+const sitesByDocument = new WeakMap<DocumentNode, Map<string, ArgumentSite[]>>();
+
+function argumentSites(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): ArgumentSite[] {
+  let byOperation = sitesByDocument.get(document);
+  if (!byOperation) {
+    byOperation = new Map();
+    sitesByDocument.set(document, byOperation);
+  }
+  const key = operation.name?.value ?? '';
+  const known = byOperation.get(key);
+  if (known) return known;
+  const fragments = document.definitions.filter(
+    (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION,
+  );
+  const typeInfo = new TypeInfo(schema);
+  const sites: ArgumentSite[] = [];
+  for (const root of [operation, ...fragments]) {
+    visit(
+      root,
+      visitWithTypeInfo(typeInfo, {
+        Field(node) {
+          const definition = typeInfo.getFieldDef();
+          if (definition && definition.args.length > 0) sites.push({ definition, node });
+        },
+      }),
+    );
+  }
+  byOperation.set(key, sites);
+  return sites;
+}
+
 /** Checks every argument of every field the operation selects, with its variables coerced. */
 function firstOversized(
   schema: GraphQLSchema,
@@ -97,36 +143,22 @@ function firstOversized(
 ): Problem | undefined {
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
+  const sites = argumentSites(schema, document, operation);
+  if (sites.length === 0) return undefined;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
   // Invalid variables are execution's to report, with graphql-js' own messages.
   if (coerced.errors) return undefined;
-  const fragments = document.definitions.filter(
-    (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION,
-  );
-  const typeInfo = new TypeInfo(schema);
-  let problem: Problem | undefined;
-  for (const root of [operation, ...fragments]) {
-    visit(
-      root,
-      visitWithTypeInfo(typeInfo, {
-        Field(node) {
-          if (problem) return false;
-          const definition = typeInfo.getFieldDef();
-          if (!definition || definition.args.length === 0) return undefined;
-          let values: Record<string, unknown>;
-          try {
-            values = getArgumentValues(definition, node, coerced.coerced);
-          } catch {
-            return undefined; // a bad literal: execution reports it
-          }
-          for (const argument of definition.args) {
-            problem ??= oversized(values[argument.name], argument.type, argument.name, argument.name);
-          }
-          return undefined;
-        },
-      }),
-    );
-    if (problem) return problem;
+  for (const { definition, node } of sites) {
+    let values: Record<string, unknown>;
+    try {
+      values = getArgumentValues(definition, node, coerced.coerced);
+    } catch {
+      continue; // a bad literal: execution reports it
+    }
+    for (const argument of definition.args) {
+      const problem = oversized(values[argument.name], argument.type, argument.name, argument.name);
+      if (problem) return problem;
+    }
   }
   return undefined;
 }
