@@ -16,6 +16,7 @@ import {
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import type { OperationMetrics } from './observability/operation-metrics.js';
+import { messageBytes, standInPayload } from './websocket-payloads.js';
 
 /**
  * GraphQL over WebSocket (graphql-ws) beside yoga's HTTP and SSE.
@@ -159,7 +160,7 @@ export function serveWebSockets(options: WebSocketOptions): WebSocketEndpoint {
     subscribe: (args) => (args.rootValue as Answer).result,
     // `extensions.http` tells yoga which status to answer with; it means nothing on a socket.
     onNext: (_context, _id, _payload, _args, result) =>
-      result.errors ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
+      result.errors ? { ...result, errors: result.errors.map(withoutHttp) } : standInPayload(result),
     onError: (_context, _id, _payload, errors) => errors.map(withoutHttp),
   });
 
@@ -187,8 +188,9 @@ export function serveWebSockets(options: WebSocketOptions): WebSocketEndpoint {
         protocol: socket.protocol,
         send: (data) =>
           new Promise((resolve, reject) => {
+            const message = messageBytes(data);
             if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (error) => (error ? reject(error) : resolve()));
+            socket.send(message, { binary: false }, (error) => (error ? reject(error) : resolve()));
           }),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
