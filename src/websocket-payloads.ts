@@ -21,7 +21,9 @@ const STAND_IN_END = /,"payload":"shared-payload:(\d+)"\}$/;
 export function standInPayload(result: ExecutionResult): Record<string, unknown> {
   let bytes = serialised.get(result);
   if (!bytes) {
-    bytes = Buffer.from(JSON.stringify(result));
+    // A shared result brings its own, memoised `stringify` (shared-execution.ts), which SSE uses too.
+    const { stringify } = result as { stringify?: (value: ExecutionResult) => string };
+    bytes = Buffer.from(stringify ? stringify(result) : JSON.stringify(result));
     serialised.set(result, bytes);
   }
   const token = nextToken++;

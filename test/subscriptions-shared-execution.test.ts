@@ -1,11 +1,11 @@
-import { describe, expect } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import type { Agent } from '../src/generated/prisma/client.js';
 import { graphql } from './generated/index.js';
 import type { TestDatabase } from './harness/database.js';
 import { createAgent, createSessionGraph } from './harness/factories.js';
 import { it as base } from './harness/fixtures.js';
 import type { TestServer } from './harness/server.js';
-import { connectWs, type Subscription, subscribeWs, type WsConnection } from './harness/subscriptions.js';
+import { connectWs, type Subscription, subscribeSse, subscribeWs, type WsConnection } from './harness/subscriptions.js';
 
 /**
  * Issue 10 §3: an event reaching N subscribers whose selection nests into the session
@@ -140,6 +140,35 @@ describe('one execution per event for subscribers alike', () => {
       agent: { email: alice.email },
     });
     await hundred.close();
+  });
+
+  it('serialises each event once for all its subscribers, over WebSocket and SSE alike', async ({
+    database,
+    server,
+    alice,
+  }) => {
+    const { session } = await createSessionGraph(database.prisma, alice);
+    const { events } = server.app;
+    const before = events.subscriberCount;
+    const token = await server.tokenFor(alice.authSubject);
+    const sse = await Promise.all(Array.from({ length: 5 }, () => subscribeSse(server.url, token, NestedFeed, {})));
+    await until(() => events.subscriberCount >= before + sse.length, 'the SSE subscribers attached');
+    const sockets = await subscribers(server, alice, 20, NestedFeed, {});
+    const stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      await writeEvent(database, alice, session.id);
+      await Promise.all([...sse, ...sockets.streams].map((stream) => stream.waitFor(1)));
+      // The server's serialisations of the event's result: the clients only parse.
+      const serialised = stringify.mock.calls.filter(
+        ([value]) => (value as { data?: { activityFeed?: unknown } } | null)?.data?.activityFeed !== undefined,
+      );
+      expect(serialised).toHaveLength(1);
+    } finally {
+      stringify.mockRestore();
+    }
+    const delivered = [...sse, ...sockets.streams].map((stream) => stream.results[0]);
+    for (const result of delivered) expect(result).toEqual(delivered[0]);
+    await Promise.all([sockets.close(), ...sse.map((stream) => stream.close())]);
   });
 
   it('shares sessionEvents the same way', async ({ database, server, alice }) => {

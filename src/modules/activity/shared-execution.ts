@@ -108,7 +108,7 @@ function resultFor(
   if (!shared) {
     if (event.id < group.newest) return run();
     group.newest = event.id;
-    const entry: SharedResult = { result: Promise.resolve(run()), untaken: group.members };
+    const entry: SharedResult = { result: Promise.resolve(run()).then(serialisedOnce), untaken: group.members };
     shared = entry;
     group.results.set(event.id, entry);
     // Members that left without taking their share, or fell far behind, must not pin memory.
@@ -124,6 +124,21 @@ function resultFor(
   shared.untaken--;
   if (shared.untaken <= 0 && group.results.get(event.id) === shared) group.results.delete(event.id);
   return shared.settled ?? shared.result;
+}
+
+/**
+ * The result, given a `stringify` that serialises it once for every member: yoga's SSE
+ * writer uses a result's own `stringify` when it has one, and so does the WebSocket's
+ * (websocket-payloads.ts). Not enumerable, so the result reads and compares as before.
+ */
+function serialisedOnce(result: ExecutionResult): ExecutionResult {
+  let text: string | undefined;
+  const stringify = (value: ExecutionResult) => {
+    if (value !== result) return JSON.stringify(value);
+    text ??= JSON.stringify(result);
+    return text;
+  };
+  return Object.defineProperty(result, 'stringify', { value: stringify, enumerable: false });
 }
 
 /** Maps a subscriber's events to their shared results; leaves the group once, however the stream ends. */
