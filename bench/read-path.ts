@@ -7,7 +7,7 @@
  *
  * On BENCH_DATABASE_URL (default: the local PostgreSQL) it generates, once, a dataset in a
  * database named bench_read_path_<sessions> (reruns reuse it; see read-path-dataset.ts).
- * Then it starts, as two processes of their own, this server in production mode (src/main.ts)
+ * Then it starts, as two processes of their own, this server in production mode as `npm start` runs it (dist/src/main.js)
  * and the raw limit (read-path-raw.ts: node:http + pg, one hand-written SQL statement per
  * request, the same pool size, JWT verification and agent look-up). It checks that both
  * answer every workload with the same data, counts the SQL statements each sends per request,
@@ -33,7 +33,7 @@ import { summariseCpuProfile } from './cpu-profile-summary.js';
 import { agentSubject, ensureDataset } from './read-path-dataset.js';
 import { fetchOnce, type LoadRequest, percentile, type RoundResult, runRound } from './read-path-load.js';
 import { WORKLOADS, type Workload } from './read-path-workloads.js';
-import { type SideProcess, startSideProcess, stopSideProcess } from './side-process.js';
+import { deployedServer, type SideProcess, startSideProcess, stopSideProcess } from './side-process.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
     : WORKLOADS;
 
   const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'read-path-profile-')) : undefined;
-  const server = await startSide('server', ['src/main.ts'], profileDir, {
+  const server = await startSide('server', deployedServer(), profileDir, {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: '0',

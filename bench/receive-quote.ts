@@ -9,7 +9,7 @@
  * Each run has three sides, in interleaved rounds (server, raw, pg, server, ...) so that
  * whatever else the machine does weighs on all alike, each with `--clients` closed loops:
  *   - server: the receiveQuote mutation over HTTP (auth, GraphQL, the service, Prisma), served
- *     by `src/main.ts` in production mode in a process of its own, as it is deployed;
+ *     by `dist/src/main.js` (built when stale) in production mode in a process of its own, as it is deployed;
  *   - raw: the same writes as a hand-written SQL transaction on a pool of the same size (a
  *     Prisma client, `$transaction` + raw SQL), with the same locks (the trip's, the session
  *     row's, the event stream's): lock and read the session with the quote and operator
@@ -32,7 +32,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { graphql } from '../test/generated/index.js';
 import { summariseCpuProfile } from './cpu-profile-summary.js';
-import { startSideProcess, stopSideProcess } from './side-process.js';
+import { deployedServer, startSideProcess, stopSideProcess } from './side-process.js';
 import { createThrowawayDatabase } from './throwaway-database.js';
 
 const StartSession = graphql(`
@@ -108,7 +108,7 @@ async function main(): Promise<number> {
   const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'receive-quote-profile-')) : undefined;
   const server = await startSideProcess(
     'server',
-    ['src/main.ts'],
+    deployedServer(),
     { ...environment, HOST: '127.0.0.1', PORT: '0', SEED_DEMO_DATA: 'never' },
     profileDir,
   );
