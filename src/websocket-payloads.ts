@@ -15,7 +15,7 @@ let nextToken = 0;
 
 const TOKEN_PREFIX = 'shared-payload:';
 /** How a message whose payload is a stand-in ends: `,"payload":"shared-payload:<n>"}`. */
-const STAND_IN_END = /,"payload":"shared-payload:(\d+)"\}$/;
+const STAND_IN = `,"payload":"${TOKEN_PREFIX}`;
 
 /** The stand-in payload for graphql-ws: the result's bytes wait for `messageBytes`. */
 export function standInPayload(result: ExecutionResult): Record<string, unknown> {
@@ -33,13 +33,16 @@ export function standInPayload(result: ExecutionResult): Record<string, unknown>
 
 /** The message to write: a stand-in's bytes in place of its token, or the message as it is. */
 export function messageBytes(message: string): string | Buffer {
-  const standIn = STAND_IN_END.exec(message);
-  if (!standIn) return message;
-  const token = Number(standIn[1]);
+  // Only a stand-in makes a message end in a string payload; every other one is left
+  // without a scan (a query's answer over the socket can be large).
+  if (!message.endsWith('"}')) return message;
+  const at = message.lastIndexOf(STAND_IN);
+  if (at < 0) return message;
+  const token = Number(message.slice(at + STAND_IN.length, -2));
   const bytes = waiting.get(token);
   if (!bytes) return message;
   waiting.delete(token);
-  return Buffer.concat([Buffer.from(`${message.slice(0, standIn.index)},"payload":`), bytes, CLOSING_BRACE]);
+  return Buffer.concat([Buffer.from(message.slice(0, at + ',"payload":'.length)), bytes, CLOSING_BRACE]);
 }
 
 const CLOSING_BRACE = Buffer.from('}');
