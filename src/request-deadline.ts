@@ -30,8 +30,6 @@ export type RequestState = {
   deadline?: AbortSignal;
   /** Claimed by the change that is committing: the deadline then waits for the real answer. */
   committing: boolean;
-  /** Whose share of the database pool the request's connections count against (db/fair-share.ts). */
-  databaseUser?: string;
 };
 
 const states = new WeakMap<Request, RequestState>();
@@ -53,18 +51,9 @@ export function requestStateOf(request: Request | undefined): RequestState {
   return state;
 }
 
-/**
- * Runs `work` as the request's, so deadlinePassed, claimCommit and the pool's fair share
- * inside it see the request. The one AsyncLocalStorage of a request: on Node 20 and 22
- * every store in use adds to the cost of every promise the server makes.
- */
+/** Runs `work` as the request's, so deadlinePassed and claimCommit inside it see the request. */
 export function runInRequest<T>(state: RequestState, work: () => T): T {
-  return running.getStore() === state ? work() : running.run(state, work);
-}
-
-/** The request whose work is running, if any. */
-export function currentRequest(): RequestState | undefined {
-  return running.getStore();
+  return running.run(state, work);
 }
 
 /** True once the current request's deadline has passed (never outside a request). */

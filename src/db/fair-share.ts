@@ -1,16 +1,20 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
-import { currentRequest } from '../request-deadline.js';
 import { replaceConnect } from './pool.js';
 
 /**
  * One viewer cannot hold more than its share of the pool. Every pooled connection taken on
- * behalf of a viewer (a request's queries and transactions, run in a request whose
- * `databaseUser` is set: see request-deadline.ts and the databaseShare plugin)
+ * behalf of a viewer (a request's queries and transactions run inside `runAsDatabaseUser`)
  * first takes one of that viewer's permits; past its share a viewer waits for its own
  * connections to come back, while everyone else still finds free ones. A viewer that waits
  * longer than the pool's own wait gets DATABASE_BUSY, as a full pool would answer.
  * Work outside a request (the event stream's poll, migrations, start-up) is not counted.
  */
+const databaseUser = new AsyncLocalStorage<string>();
+
+export function runAsDatabaseUser<T>(key: string, work: () => T): T {
+  return databaseUser.run(key, work);
+}
 
 /** This viewer already holds its whole share of the pool, and none came back in time. */
 export class DatabaseShareExhausted extends Error {
@@ -79,7 +83,7 @@ class Shares {
 export function shareConnections(pool: pg.Pool, perViewer: number, waitMs: number): void {
   const shares = new Shares(perViewer, waitMs);
   replaceConnect(pool, (next) => (callback) => {
-    const key = currentRequest()?.databaseUser;
+    const key = databaseUser.getStore();
     if (!key) return next(callback);
     shares.acquire(key).then(
       (giveBack) =>

@@ -1,7 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../../auth/viewer.js';
-import { runInRequest } from '../../request-deadline.js';
-import type { Context } from '../context.js';
+import { runAsDatabaseUser } from '../../db/fair-share.js';
 import { onOperation } from './operation-hooks.js';
 
 /** Whose share of the pool a viewer's database work counts against: one agent, or one integration. */
@@ -13,13 +12,10 @@ export function databaseUserOf(viewer: Viewer): string {
  * Runs every operation as its viewer's database user, so the connections its resolvers take
  * count against that viewer's share of the pool (db/fair-share.ts).
  */
-export function databaseSharePlugin(): Plugin<Context> {
+export function databaseSharePlugin(): Plugin<{ viewer?: Viewer }> {
   return {
-    ...onOperation<Context>({
-      around: ({ contextValue: { viewer, requestState } }, run) => {
-        if (viewer) requestState.databaseUser = databaseUserOf(viewer);
-        return runInRequest(requestState, run);
-      },
+    ...onOperation<{ viewer?: Viewer }>({
+      around: ({ contextValue: { viewer } }, run) => (viewer ? runAsDatabaseUser(databaseUserOf(viewer), run) : run()),
     }),
   };
 }
